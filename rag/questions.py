@@ -1,0 +1,85 @@
+"""Question sets: JSONL with ``id, question, answer, answers?, answer_keys?, evidence,
+gold_doc_ids, lang?, kind?``. A question with neither evidence nor gold ids is unanswerable.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class QuestionSetError(ValueError):
+    """A malformed question set; the message names the file and line."""
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    answer: str | None = None
+    answers: list[str] = field(default_factory=list)
+    answer_keys: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    gold_doc_ids: list[str] = field(default_factory=list)
+    lang: str = ""
+    kind: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence or self.gold_doc_ids)
+
+
+_LISTS = ("answers", "answer_keys", "evidence", "gold_doc_ids")
+
+
+def parse_question(obj: object, where: str) -> Question:
+    if not isinstance(obj, dict):
+        raise QuestionSetError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    for key in ("id", "question"):
+        if key not in obj:
+            raise QuestionSetError(f"{where}: missing required field {key!r}")
+    if not isinstance(obj["question"], str) or not obj["question"].strip():
+        raise QuestionSetError(f"{where}: 'question' must be a non-empty string")
+    if not isinstance(obj["id"], (str, int)):
+        raise QuestionSetError(f"{where}: 'id' must be a string")
+    for key in _LISTS:
+        v = obj.get(key)
+        if v is not None and (not isinstance(v, list) or not all(isinstance(x, str) for x in v)):
+            raise QuestionSetError(f"{where}: {key!r} must be a list of strings")
+    ans = obj.get("answer")
+    if ans is not None and not isinstance(ans, (str, int, float)):
+        raise QuestionSetError(f"{where}: 'answer' must be a string or null")
+    for key in ("lang", "kind"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise QuestionSetError(f"{where}: {key!r} must be a string")
+    return Question(
+        id=str(obj["id"]), question=obj["question"].strip(),
+        answer=None if ans is None else str(ans),
+        **{k: list(obj.get(k) or []) for k in _LISTS},
+        lang=obj.get("lang") or "", kind=obj.get("kind") or "",
+    )
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read and validate a question set; the first bad line raises with its line number."""
+    path = Path(path)
+    if not path.is_file():
+        raise QuestionSetError(f"question set not found: {path}")
+    out: list[Question] = []
+    ids: set[str] = set()
+    for lineno, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QuestionSetError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        q = parse_question(obj, where)
+        if q.id in ids:
+            raise QuestionSetError(f"{where}: duplicate id {q.id!r}")
+        ids.add(q.id)
+        out.append(q)
+    if not out:
+        raise QuestionSetError(f"{path}: no questions")
+    return out

@@ -1,0 +1,121 @@
+"""The typed records that flow through bulletin-rag: documents, chunks, hits, skipped files."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Document:
+    """One source document after reading: a bulletin file or one JSONL record.
+
+    ``doc_id`` is the path relative to the ingest root (files) or the record id (JSONL).
+    ``text`` is the cleaned text that chunk offsets refer to.
+    """
+
+    doc_id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    date: str = ""
+    path: str = ""
+    format: str = ""
+    fingerprint: str = ""  # sha256 of the text; identical documents share it
+    aliases: list[str] = field(default_factory=list)  # ids of identical documents stored once
+
+
+@dataclass
+class Block:
+    """A layout unit of a bulletin: a run of body text, or one photo caption."""
+
+    text: str
+    kind: str  # "body" | "caption"
+    title: str
+    section: tuple[str, ...]
+    author: str
+    start: int  # character offsets into Document.text
+    end: int
+
+
+@dataclass
+class Chunk:
+    """A retrievable passage with everything needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    title: str = ""
+    section: str = ""  # section path joined with " > "
+    author: str = ""
+    date: str = ""
+    source: str = ""
+    kind: str = "body"  # "body" | "caption"
+    start: int = 0
+    end: int = 0
+
+    def embed_text(self) -> str:
+        """The text given to the embedder and the lexical index: context header + passage."""
+        head = self.section or self.title
+        return f"{head}\n{self.text}" if head and head not in self.text else self.text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Hit:
+    """One ranked passage returned by a search.
+
+    ``score`` orders the results of the mode that produced them (cosine for dense, BM25 for
+    lexical, reciprocal-rank fusion for hybrid). ``relevance`` is comparable across modes and
+    queries (0..1) and is what the relevance floor applies to.
+    """
+
+    chunk: Chunk
+    rank: int
+    score: float
+    relevance: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank, "doc_id": c.doc_id, "chunk_id": c.chunk_id,
+            "score": round(float(self.score), 6), "relevance": round(float(self.relevance), 6),
+            "title": c.title, "section": c.section, "author": c.author, "date": c.date,
+            "kind": c.kind, "text": c.text,
+        }
+
+
+@dataclass
+class SearchResult:
+    """Hits for one query, plus whether anything cleared the relevance floor."""
+
+    query: str
+    mode: str
+    hits: list[Hit]
+    found: bool  # False: nothing relevant found (top relevance under the floor)
+
+
+@dataclass
+class Skipped:
+    """A file that was not ingested, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did."""
+
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)  # duplicate id -> kept id
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded: int = 0  # chunks that needed the model (the rest were reused)
+    seconds: float = 0.0
