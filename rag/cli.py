@@ -111,14 +111,22 @@ def open_retriever(s: Settings):
     return Retriever(index, load_embedder(s, _log), s)
 
 
+def _questions(path):
+    from .questions import read_question_set
+
+    questions, problems = read_question_set(path)
+    for p in problems:
+        _log(f"rag: skipped malformed question: {p}")
+    return questions
+
+
 def cmd_search(args) -> int:
-    from .questions import load_questions
 
     s = _settings(args)
     r = open_retriever(s)
     if args.questions:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-        for q in load_questions(args.questions):
+        for q in _questions(args.questions):
             res = r.search(q.question, k=args.k, mode=args.mode, filters=_filters(args))
             out.write(json.dumps({"id": q.id, "question": q.question, "found": res.found,
                                   "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False) + "\n")
@@ -148,12 +156,11 @@ def cmd_eval(args) -> int:
     from .evaluate import eval_index_dir, per_question_rows, run_questions, score
     from .index import IndexMismatch
     from .ingest import ingest
-    from .questions import load_questions
     from .retriever import MODES, Retriever
     from .index import Index
 
     s = _settings(args)
-    questions = load_questions(args.questions)
+    questions = _questions(args.questions)
     corpus = [Path(p) for p in args.corpus]
     ks = sorted({int(x) for x in args.k.split(",")})
     modes = list(MODES) if args.mode == "all" else [args.mode]

