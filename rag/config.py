@@ -57,6 +57,7 @@ class Settings:
     k: int = 5
     rrf_k: int = 60
     relevance_floor: float = 0.80  # on cosine (dense, hybrid)
+    crosslingual_floor_offset: float = 0.10  # floor is this much lower across languages
     lexical_floor: float = 0.5  # on query-term coverage (lexical mode)
     # answers
     answerer: str = "extractive"  # extractive | llm

@@ -115,18 +115,18 @@ class LexicalIndex:
             out.append(sum(w for tok, w in idf.items() if tok in tt) / total)
         return out
 
-    def _idf(self, tokens: set[str]) -> dict[str, float]:
-        vocab = self.bm25.vocab_dict
+    def doc_freq(self, tokens: list[str]) -> list[int]:
+        """Number of passages holding each token."""
         df = getattr(self, "_df", None)
         if df is None:
-            indptr = self.bm25.scores["indptr"]
-            df = self._df = np.diff(indptr)  # documents per token (CSC columns)
+            df = self._df = np.diff(self.bm25.scores["indptr"])  # passages per token (CSC columns)
+        vocab = self.bm25.vocab_dict
+        return [int(df[vocab[t]]) if t in vocab else 0 for t in tokens]
+
+    def _idf(self, tokens: set[str]) -> dict[str, float]:
         n = max(self.n, 1)
-        out = {}
-        for tok in tokens:
-            d = df[vocab[tok]] if tok in vocab else 0
-            out[tok] = float(np.log(1 + (n - d + 0.5) / (d + 0.5)))
-        return out
+        toks = list(tokens)
+        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in zip(toks, self.doc_freq(toks))}
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .fusion import rrf
 from .index import Index, check_compatible
+from .language import language
 from .types import Hit, SearchResult
 from .vectors import search as vector_search
 
@@ -48,6 +49,9 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._dates = np.array([iso_date(c.date) for c in index.chunks], dtype=object)
+        n = len(index.chunks)
+        sample = np.random.default_rng(0).choice(n, min(n, 256), replace=False) if n else []
+        self._background = index.vectors_of(np.sort(sample)) if n else None
         self._sources = np.array([c.source for c in index.chunks], dtype=object)
 
     # ------------------------------------------------------------ filters
@@ -86,6 +90,23 @@ class Retriever:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    def floor_for(self, query: str, passage: str, mode: str, floor: float) -> float:
+        """The relevance floor for this query and passage: cosines run lower across languages."""
+        if mode == "lexical":
+            return self.settings.lexical_floor
+        if language(query) != language(passage):
+            return floor - self.settings.crosslingual_floor_offset
+        return floor
+
+    def background(self, qvec: np.ndarray) -> tuple[float, float]:
+        """Mean and spread of the query's cosine to a fixed sample of the corpus.
+
+        Cosines shift with the language pair (an English question scores lower against every
+        Chinese passage); answers are judged against this baseline, not absolute cosines.
+        """
+        sims = self._background @ qvec
+        return float(sims.mean()), float(max(sims.std(), 1e-3))
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
                filters: Filters = Filters(), floor: float | None = None) -> SearchResult:
@@ -130,6 +151,6 @@ class Retriever:
             relevance = self.index.lexical.coverage(query, [self.index.chunks[r].embed_text() for r in rows])
         hits = [Hit(self.index.chunks[r], i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
                 for i, ((r, s), rel) in enumerate(zip(ranked, relevance))]
-        found = bool(hits) and max(h.relevance for h in hits) >= (
-            floor if mode != "lexical" else self.settings.lexical_floor)
-        return SearchResult(query, mode, hits, found)
+        found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
+        bg = self.background(qvec) if qvec is not None else None
+        return SearchResult(query, mode, hits, found, qvec, bg)

@@ -95,6 +95,8 @@ class SearchResult:
     mode: str
     hits: list[Hit]
     found: bool  # False: nothing relevant found (top relevance under the floor)
+    query_vector: object = None  # the embedded query (numpy array), when the mode used one
+    background: tuple[float, float] | None = None  # mean, std of the query's cosine to the corpus
 
 
 @dataclass
@@ -119,3 +121,54 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     embedded: int = 0  # chunks that needed the model (the rest were reused)
     seconds: float = 0.0
+
+
+@dataclass
+class Citation:
+    """A numbered source of an answer: marker ``[n]`` in the answer text points here."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    quote: str  # the supporting sentence from the passage
+    score: float  # retrieval relevance of the passage
+    author: str = ""
+    date: str = ""
+    kind: str = "body"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The reply to one question.
+
+    ``text`` carries markers ``[1]``, ``[2]`` after the claims they support; ``citations``
+    resolve them. ``passages`` are the retrieved passages the answer was built from.
+    ``refused`` is True when the bulletins hold nothing relevant (``text`` then says so).
+    ``note`` explains anything the user should know, such as a fallback from the LLM.
+    ``unsupported`` is True when the LLM made a claim no passage supports.
+    """
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)
+    refused: bool = False
+    backend: str = "extractive"  # extractive | llm
+    note: str = ""
+    unsupported: bool = False
+    search_query: str = ""  # the standalone question used for retrieval (after condensing)
+    lang: str = "zh"
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question, "text": self.text, "refused": self.refused,
+            "backend": self.backend, "note": self.note, "unsupported": self.unsupported,
+            "search_query": self.search_query, "lang": self.lang,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+        }
