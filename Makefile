@@ -22,7 +22,7 @@ model: setup
 	$(PY) -m rag prepare-model
 
 index: model
-	$(PY) -m rag ingest corpus/
+	$(PY) -m rag ingest corpus/ --rebuild-on-mismatch
 
 run: index
 	$(PY) app.py

@@ -134,13 +134,14 @@ class ExtractiveAnswerer:
         return {t: 1.0 for t in toks}
 
     def candidates(self, question: str, hits: list[Hit], query_vector=None,
-                   background: tuple[float, float] | None = None) -> list[Candidate]:
+                   background: tuple[float, float] | None = None, kind: str | None = None) -> list[Candidate]:
         """Every sentence of the passages, best first."""
         s = self.settings
-        kind = answer_type(question)
+        kind = kind or answer_type(question)
         qweights = self.query_weights(question)
         cands = [Candidate(h, i, a, b, h.chunk.text[a:b])
-                 for i, h in enumerate(hits) for a, b in split_sentences(h.chunk.text)]
+                 for i, h in enumerate(hits) for a, b in split_sentences(h.chunk.text)
+                 if len(M_squash(h.chunk.text[a:b])) >= 6]  # not stray words cut off by a page break
         if not cands:
             return []
         qv = self.embedder.embed_queries([question])[0] if query_vector is None else query_vector
@@ -186,13 +187,14 @@ class ExtractiveAnswerer:
         return True, ""
 
     def answer(self, question: str, hits: list[Hit], found: bool = True, query_vector=None,
-               background=None) -> Answer:
+               background=None, kind: str | None = None) -> Answer:
+        """Answer ``question`` from ``hits``; ``kind`` overrides the asked-for kind of thing."""
         lang = language(question)
         if not hits or not found:
             return Answer(question, REFUSAL[lang], passages=hits, refused=True, lang=lang,
                           note="nothing relevant found in the index")
-        kind = answer_type(question)
-        cands = self.candidates(question, hits, query_vector, background)
+        kind = kind or answer_type(question)
+        cands = self.candidates(question, hits, query_vector, background, kind)
         if kind != "other":  # a question for a number, a name, a date... needs one
             cands = [c for c in cands if c.fit]
         if not cands:
@@ -217,6 +219,7 @@ class ExtractiveAnswerer:
         cross = language(question) != language(chosen[0].text)
         spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, qweights, kind, question))
                  for c in chosen]
+        spans = [(c, w if len(M_squash(w)) >= 6 else c.text) for c, w in spans]  # no one-word fragments
         return compose(question, lang, spans, hits)
 
     def _window(self, c: Candidate, qweights, kind: str, question: str) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .config import Settings
 from .embeddings import Embedder
-from .fusion import rrf
+from .fusion import convex, rrf
 from .index import Index, check_compatible
 from .language import language
 from .types import Hit, SearchResult
@@ -53,6 +53,8 @@ class Retriever:
         sample = np.random.default_rng(0).choice(n, min(n, 256), replace=False) if n else []
         self._background = index.vectors_of(np.sort(sample)) if n else None
         self._sources = np.array([c.source for c in index.chunks], dtype=object)
+        langs = [language(index.chunks[i].text) for i in sample] if n else []
+        self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
 
     # ------------------------------------------------------------ filters
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
@@ -116,6 +118,8 @@ class Retriever:
         floor = self.settings.relevance_floor if floor is None else floor
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        if self.settings.fusion not in ("convex", "rrf"):
+            raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
         if not query.strip() or not self.index.chunks:
             return SearchResult(query, mode, [], False)
         allowed = self.allowed_rows(filters)
@@ -138,8 +142,13 @@ class Retriever:
             ranked = dense[:k]
         elif mode == "lexical":
             ranked = lexical[:k]
-        else:
+        elif self.settings.fusion == "rrf":
             ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)[:k]
+        else:
+            # a question in another language than the corpus shares no terms with it: trust meaning
+            cross = language(query) != self.corpus_language
+            weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
+            ranked = convex(dense, lexical, weight)[:k]
 
         rows = [r for r, _ in ranked]
         if qvec is not None:

@@ -66,7 +66,7 @@ class Hit:
     """One ranked passage returned by a search.
 
     ``score`` orders the results of the mode that produced them (cosine for dense, BM25 for
-    lexical, reciprocal-rank fusion for hybrid). ``relevance`` is comparable across modes and
+    lexical, the fused 0..1 score for hybrid). ``relevance`` is comparable across modes and
     queries (0..1) and is what the relevance floor applies to.
     """
 

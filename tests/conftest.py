@@ -47,3 +47,26 @@ def embedder(model_cache_dir):
 @pytest.fixture
 def seed_text():
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, model_cache_dir):
+    """Settings for a session-wide index of the seed bulletin (built once; treat as read-only)."""
+    import shutil
+
+    from rag.config import load_settings
+    from rag.embeddings import prepare_default_model
+
+    prepare_default_model(model_cache_dir)
+    base = tmp_path_factory.mktemp("seed")
+    (base / "corpus").mkdir()
+    shutil.copy(SEED, base / "corpus" / SEED.name)
+    return load_settings(env={}, index_dir=base / "index", corpus_dir=base / "corpus", cache_dir=model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_settings, embedder):
+    """An extractive Assistant over the seed bulletin (shared by tests; do not ingest into it)."""
+    from rag.assistant import Assistant
+
+    return Assistant.build(seed_settings.corpus_dir, settings=seed_settings, embedder=embedder)
