@@ -83,13 +83,20 @@ def cmd_prepare_model(args) -> int:
 
 def cmd_ingest(args) -> int:
     from .embeddings import load_embedder
+    from .index import IndexMismatch
     from .ingest import ingest
 
     s = _settings(args)
     emb = load_embedder(s, _log)
     bar = _Bar(args.quiet)
     try:
-        report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar)
+        try:
+            report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar)
+        except IndexMismatch as exc:
+            if not args.rebuild_on_mismatch:
+                raise
+            _log(f"rag: {str(exc).split('. Vectors')[0]}; rebuilding it.")
+            report = ingest(args.paths, s, emb, rebuild=True, progress=bar)
     finally:
         bar.close()
     print_report(report)
@@ -152,66 +159,73 @@ def print_hits(res, out=sys.stdout) -> None:
 
 
 def cmd_eval(args) -> int:
-    from .embeddings import load_embedder
-    from .evaluate import eval_index_dir, per_question_rows, run_questions, score
-    from .index import IndexMismatch
-    from .ingest import ingest
-    from .retriever import MODES, Retriever
-    from .index import Index
+    """Score configurations side by side on question sets (or compare two results)."""
+    from .report import compare, load_result, write_report
+
+    if args.compare:
+        print(compare(load_result(args.compare[0]), load_result(args.compare[1]), args.only), end="")
+        return 0
+    if not args.questions or not args.corpus:
+        raise ValueError("eval needs question set(s) and --corpus PATH... (or --compare OLD.json NEW.json)")
+    from .eval_build import Builder, prepare_corpus, twin_map
+    from .eval_config import default_configs, load_configs, settings_record, with_answers
+    from .evaluate import EvalPlan, per_question_rows, run_eval
+    from .questions import read_question_sets, sample_questions
+    from .retriever import MODES
 
     s = _settings(args)
-    questions = _questions(args.questions)
-    corpus = [Path(p) for p in args.corpus]
-    ks = sorted({int(x) for x in args.k.split(",")})
-    modes = list(MODES) if args.mode == "all" else [args.mode]
-    emb = load_embedder(s, _log)
-    folder = Path(args.index_dir) if args.index_dir else eval_index_dir(
-        s.cache_dir, corpus, {"model": emb.fingerprint, "chunker": s.chunker.to_dict(),
-                              "lexical": s.lexical_tokenizer, "index_type": s.index_type})
-    bar = _Bar(args.quiet)
+    questions, problems = read_question_sets(args.questions)
+    if problems and args.strict:
+        raise ValueError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    for p in problems:
+        _log(f"rag: skipped malformed question: {p}")
+    questions = sample_questions(questions, args.sample_questions, args.seed)
     try:
-        report = ingest(corpus, s, emb, index_dir=folder, progress=bar)
-    except IndexMismatch:
-        report = ingest(corpus, s, emb, index_dir=folder, progress=bar, rebuild=True)
-    finally:
-        bar.close()
-    _log(f"index {folder}: {report.documents} documents, {report.chunks} chunks "
-         f"({report.embedded} embedded now, {len(report.skipped)} skipped)")
-    r = Retriever(Index.load(folder), emb, s)
-    r.search("warm up", k=1)
-    result = {"n": len(questions), "questions": str(args.questions),
-              "corpus": [str(p) for p in corpus], "index": str(folder),
-              "chunks": report.chunks, "settings": {"model": emb.model_id, **s.chunker.to_dict(),
-                                                    "lexical": s.lexical_tokenizer, "index_type": s.index_type},
-              "modes": {}}
-    rows = []
-    for mode in modes:
-        res = run_questions(r, questions, mode, k=max(ks + [10]))
-        result["modes"][mode] = score(res, ks, args.char_budget)
-        rows.extend(per_question_rows(res, mode))
+        ks = sorted({int(x) for x in args.k.split(",") if x.strip()})
+    except ValueError:
+        raise ValueError(f"--k takes cut-offs such as 1,3,5,10, not {args.k!r}") from None
+    if not ks or ks[0] < 1:
+        raise ValueError("--k needs positive cut-offs such as 1,3,5,10")
+    corpus, raws, skipped, sample = prepare_corpus([Path(p) for p in args.corpus], questions, args.sample_docs,
+                                                   args.seed, s.cache_dir, _log)
+    if args.configs:
+        configs = load_configs(args.configs)
+    else:
+        configs = default_configs(list(MODES) if args.mode in (None, "all") else [args.mode], args.baseline)
+    configs = with_answers(configs, args.answers)
+    plan = EvalPlan(questions, configs, ks, args.char_budget, args.seed, args.bootstrap)
+    builder = Builder(s, corpus, raws, Path(args.index_dir) if args.index_dir else None, _log,
+                      lambda: _Bar(args.quiet))
+    rows: list[dict] = []  # every hit of every question, for --per-question
+    result = run_eval(plan, builder, twin_map(raws), _log,
+                      on_results=(lambda name, res: rows.extend(per_question_rows(res, name)))
+                      if args.per_question else None)
+    result.update(questions=args.questions[0] if len(args.questions) == 1 else list(args.questions),
+                  corpus=list(args.corpus), sample=sample, skipped=len(skipped), settings=settings_record(s))
+    ours = [c for c in configs if not c.baseline]
+    if ours:
+        result.update(index=result["configs"][ours[0].name].get("index"),
+                      chunks=result["configs"][ours[0].name].get("chunks"))
+    if not args.configs:  # the shape `rag eval` always had: scores by mode
+        result["modes"] = {c.name: result["configs"][c.name]["scores"] for c in ours}
     print(format_table(result))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.per_question:
         with open(args.per_question, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if args.report:
+        files = write_report(result, args.report)
+        _log(f"report: {', '.join(str(f) for f in files)}")
     return 0
 
 
 def format_table(result: dict) -> str:
-    modes = result["modes"]
-    keys = [k for k in next(iter(modes.values())).keys()]
-    width = max(len(k) for k in keys)
-    lines = [f"{'':<{width}}  " + "  ".join(f"{m:>9}" for m in modes)]
-    for k in keys:
-        cells = []
-        for m in modes:
-            v = modes[m].get(k)
-            cells.append(f"{'-' if v is None else (f'{v:.4f}' if isinstance(v, float) else v):>9}")
-        lines.append(f"{k:<{width}}  " + "  ".join(cells))
-    return "\n".join(lines)
+    """Configurations (or, in results of old, modes) side by side, one metric a row."""
+    from .report import text_table
+
+    return text_table(result)
 
 
 def cmd_remove(args) -> int:
@@ -251,6 +265,39 @@ def cmd_shell(args) -> int:
         print(f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
 
 
+def cmd_ask(args) -> int:
+    """Answer a question with cited passages."""
+    from .assistant import Assistant
+
+    s = _settings(args).replace(answerer=args.answerer)
+    bot = Assistant(s, log=_log)
+    bot.reload()
+    if args.json:
+        ans = bot.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    stream = bot.stream(args.question, k=args.k, mode=args.mode, filters=_filters(args))
+    for piece in stream:
+        print(piece, end="", flush=True)
+    print()
+    ans = stream.answer
+    if ans.note:
+        print(f"({ans.note})")
+    for c in ans.citations:
+        where = c.section or c.title
+        print(f"[{c.n}] {where}  ({c.doc_id}{', ' + c.author if c.author else ''}{', ' + c.date if c.date else ''})")
+        print(f"    {c.quote}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """The web UI (the same app as ``python app.py``)."""
+    from .ui import serve
+
+    s = _settings(args).replace(host=args.host, port=args.port)
+    return serve(s)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Semantic search and answers over Chinese news bulletins.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -262,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ingest", help="add or refresh files and folders in the index")
     sp.add_argument("paths", nargs="+")
     sp.add_argument("--rebuild", action="store_true", help="start a fresh index (e.g. after a model change)")
+    sp.add_argument("--rebuild-on-mismatch", action="store_true",
+                    help="rebuild (instead of failing) when the index was built with another model or chunker")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(sp)
     sp.set_defaults(func=cmd_ingest)
@@ -269,6 +318,19 @@ def build_parser() -> argparse.ArgumentParser:
     def search_opts(sp):
         sp.add_argument("--k", type=int, default=5)
         sp.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default=None)
+
+    sp = sub.add_parser("ask", help="answer a question with cited passages")
+    sp.add_argument("question")
+    search_opts(sp)
+    sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
+                    help="extractive (default, no LLM) or llm (the configured endpoint)")
+    sp.add_argument("--json", action="store_true", help="the whole answer as JSON")
+    sp.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    sp.add_argument("--source", action="append", help="only this source (repeatable)")
+    sp.add_argument("--date-from")
+    sp.add_argument("--date-to")
+    _common(sp)
+    sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("search", help="ranked passages for a question")
     sp.add_argument("query", nargs="?")
@@ -283,15 +345,42 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_search)
 
-    sp = sub.add_parser("eval", help="score retrieval on a question set")
-    sp.add_argument("questions")
-    sp.add_argument("--corpus", nargs="+", required=True)
-    sp.add_argument("--k", default="1,3,5,10")
-    sp.add_argument("--mode", choices=["hybrid", "dense", "lexical", "all"], default="all")
-    sp.add_argument("--json", help="write the scores here")
-    sp.add_argument("--per-question", help="write per-question hits (JSONL) here")
-    sp.add_argument("--char-budget", type=int, default=1000)
-    sp.add_argument("--quiet", action="store_true")
+    sp = sub.add_parser(
+        "eval", help="score retrieval and answers on question sets, configurations side by side",
+        description="Score configurations (modes, chunk budgets, fusion, models... and the LangChain "
+                    "baseline) on the same questions in one run; or compare two saved results.",
+        epilog="examples:\n"
+               "  rag eval eval/datasets/bulletin_dev.jsonl --corpus corpus/ --report eval/reports/bulletin\n"
+               "  rag eval Q.jsonl --corpus C.jsonl --configs eval/configs/default.toml --sample-docs 2000\n"
+               "  rag eval --compare old/results.json new/results.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sp.add_argument("questions", nargs="*", help="question set(s), JSONL (format: eval/datasets/README.md)")
+    sp.add_argument("--corpus", nargs="+", help="the files or folders the questions are about")
+    sp.add_argument("--configs", metavar="TOML", help="configurations to compare ([[config]] tables; "
+                                                      "see eval/configs/)")
+    sp.add_argument("--mode", choices=["hybrid", "dense", "lexical", "all"], default=None,
+                    help="without --configs: the search modes to compare (default: all)")
+    sp.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                    help="without --configs: add the LangChain baseline (default: yes)")
+    sp.add_argument("--answers", action=argparse.BooleanOptionalAction, default=None,
+                    help="score answers with every configuration but the baseline (--no-answers: with "
+                         "none; default: the configurations that ask for it)")
+    sp.add_argument("--k", default="1,3,5,10", help="hit@k cut-offs (default 1,3,5,10)")
+    sp.add_argument("--char-budget", type=int, default=1000, help="context budget of hit@Nc, characters")
+    sp.add_argument("--sample-docs", type=int, metavar="N",
+                    help="evaluate on N documents: every gold document of the questions plus a seeded random fill")
+    sp.add_argument("--sample-questions", type=int, metavar="N", help="a seeded random sample of N questions")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the samples and the bootstrap (default 0)")
+    sp.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                    help="resamples for the 95%% confidence intervals (default 1000; 0: none)")
+    sp.add_argument("--strict", action="store_true", help="stop at a malformed question instead of skipping it")
+    sp.add_argument("--json", help="write the result (scores and per-question outcomes) here")
+    sp.add_argument("--per-question", help="write every hit of every question (JSONL) here")
+    sp.add_argument("--report", metavar="DIR", help="write results.json, summary.md, per_question.csv and plots here")
+    sp.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                    help="show what got better or worse between two results (JSON), question by question")
+    sp.add_argument("--only", metavar="NAME", help="with --compare: only this configuration")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
     _common(sp)
     sp.set_defaults(func=cmd_eval)
 
@@ -308,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     search_opts(sp)
     _common(sp)
     sp.set_defaults(func=cmd_shell)
+
+    sp = sub.add_parser("serve", help="start the web UI (chat with sources, uploads)")
+    sp.add_argument("--host", help="address to listen on (default 127.0.0.1; any other needs RAG_AUTH=user:password)")
+    sp.add_argument("--port", type=int, help="port (default 7860)")
+    _common(sp)
+    sp.set_defaults(func=cmd_serve)
     return p
 
 

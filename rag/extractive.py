@@ -21,7 +21,7 @@ import numpy as np
 
 from .chunker import split_sentences
 from .embeddings import Embedder
-from .language import answer_type, language, type_fit
+from .language import answer_type, has_role, language, type_fit
 from .lexical import LexicalIndex, tokenize, tokenize_query
 from .metrics import squash as M_squash
 from .types import Answer, Citation, Hit
@@ -45,6 +45,8 @@ class ExtractiveSettings:
     min_coverage: float = 0.45  # same language: share of the question's (IDF-weighted) terms
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
+    anchor_max_word_freq: int = 1000  # ...unless jieba's dictionary counts them as everyday words
+    hard_types: tuple[str, ...] = ("number", "date")  # asked-for kinds an answer must hold (others: a boost)
     max_sentences: int = 2
 
 
@@ -164,9 +166,14 @@ class ExtractiveAnswerer:
         """
         if self.lexical is None or not self.lexical.n or self.scheme != "bigram":
             return []
+        from .lexical import _jieba
+
         out = []
         limit = max(2, int(self.settings.anchor_df * self.lexical.n))
+        freq = _jieba().dt.FREQ
         for w in question_words(question):
+            if freq.get(w, 0) > self.settings.anchor_max_word_freq:
+                continue  # everyday words (时候, 地方, 作用) are asked about in other words
             grams = [t for t in tokenize(w, "bigram") if len(t) > 1 or t.isascii()]
             dfs = self.lexical.doc_freq(grams)
             if grams and all(0 < d for d in dfs) and min(dfs) <= limit:
@@ -195,8 +202,8 @@ class ExtractiveAnswerer:
                           note="nothing relevant found in the index")
         kind = kind or answer_type(question)
         cands = self.candidates(question, hits, query_vector, background, kind)
-        if kind != "other":  # a question for a number, a name, a date... needs one
-            cands = [c for c in cands if c.fit]
+        if kind in self.settings.hard_types or (kind == "person" and has_role(question)):
+            cands = [c for c in cands if c.fit]  # a number, a date, the 董事长 asked for: it must be there
         if not cands:
             return Answer(question, REFUSAL[lang], passages=hits, refused=True, lang=lang,
                           note=f"no {kind} in the retrieved passages" if kind != "other" else "no sentences")

@@ -44,6 +44,8 @@ _TYPE_PATTERNS = {
 }
 
 
+_ROLE = re.compile(r"副?(?:总经理|董事长|主任|书记|局长|院长|总裁|负责人|经理|教授|市长|区长|部长|所长|校长|主席|"
+                   r"创始人|总监|行长|厂长|主编|总编辑|秘书长)")
 _MONEY_Q = re.compile(r"多少钱|价格|票价|费用|收费|售价|\bcost\b|\bprice\b", re.I)
 _RATE_Q = re.compile(r"利率|比率|比例|百分之|增长率|\brate\b|\bpercent", re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(?:元|万元|亿元|美元)")
@@ -51,6 +53,11 @@ _RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％)|百分之[零一二两三四五�
 
 
 _ASKED_UNIT = re.compile(rf"(?:多少|几)\s*({_UNIT})")
+
+
+def has_role(question: str) -> bool:
+    """Does the question ask for the holder of a role (董事长, 校长...)?"""
+    return bool(_ROLE.search(question))
 
 
 def type_fit(answer_kind: str, text: str, question: str = "") -> float:
@@ -66,6 +73,10 @@ def type_fit(answer_kind: str, text: str, question: str = "") -> float:
         units = _ASKED_UNIT.findall(question)
         if units:  # 多少个项目 asks for a number of 个
             return 1.0 if any(re.search(rf"{_NUM}\s*(?:余|多|近)?\s*{re.escape(u)}", text) for u in units) else 0.0
+    if answer_kind == "person" and question:
+        roles = _ROLE.findall(question)
+        if roles:  # 董事长是谁 asks for the 董事长: a sentence naming another role will not do
+            return 1.0 if any(r in text for r in roles) else 0.0
     pat = _TYPE_PATTERNS.get(answer_kind)
     if pat is None:
         return 1.0

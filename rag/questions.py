@@ -1,9 +1,25 @@
-"""Question sets: JSONL with ``id, question, answer, answers?, answer_keys?, evidence,
-gold_doc_ids, lang?, kind?``. A question with neither evidence nor gold ids is unanswerable.
+"""Question sets: one JSON object a line (JSONL), UTF-8.
+
+Fields:
+
+- ``id`` (string, required, unique in the set) and ``question`` (non-empty string, required);
+- ``answer``: the reference answer as a person would write it (string or null);
+- ``answers``: acceptable answer spans (list of strings; CMRC-style EM and F1 take the best);
+- ``answer_keys``: short strings a correct answer must *all* contain (containment metric);
+- ``evidence``: strings of the corpus that answer the question; a passage holding one of
+  them (whitespace ignored) is relevant;
+- ``gold_doc_ids``: ids of the documents that answer it; when given, a passage of one of
+  them is relevant (evidence is then only used for evidence recall);
+- ``lang`` (``zh``, ``en``...) and ``kind`` (``fact``, ``paraphrase``, ``unanswerable``...):
+  free labels that the reports break the metrics down by.
+
+A question with neither evidence nor gold ids is unanswerable: the right reply is a refusal.
+Unknown fields are ignored. See ``eval/datasets/README.md``.
 """
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +44,11 @@ class Question:
     def answerable(self) -> bool:
         return bool(self.evidence or self.gold_doc_ids)
 
+    @property
+    def references(self) -> list[str]:
+        """Reference answers for EM/F1 and containment: ``answers``, else ``[answer]``."""
+        return list(self.answers) or ([self.answer] if self.answer else [])
+
 
 _LISTS = ("answers", "answer_keys", "evidence", "gold_doc_ids")
 
@@ -46,6 +67,8 @@ def parse_question(obj: object, where: str) -> Question:
         v = obj.get(key)
         if v is not None and (not isinstance(v, list) or not all(isinstance(x, str) for x in v)):
             raise QuestionSetError(f"{where}: {key!r} must be a list of strings")
+        if key in ("answer_keys", "evidence") and v and not all(x.strip() for x in v):
+            raise QuestionSetError(f"{where}: {key!r} holds an empty string (it would match anything)")
     ans = obj.get("answer")
     if ans is not None and not isinstance(ans, (str, int, float)):
         raise QuestionSetError(f"{where}: 'answer' must be a string or null")
@@ -99,3 +122,28 @@ def load_questions(path: str | Path) -> list[Question]:
     if problems:
         raise QuestionSetError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return questions
+
+
+def read_question_sets(paths: list[str | Path]) -> tuple[list[Question], list[str]]:
+    """Several sets read as one (ids must stay unique across them); ``(questions, problems)``."""
+    out: list[Question] = []
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        qs, probs = read_question_set(path)
+        problems.extend(probs)
+        for q in qs:
+            if q.id in seen:
+                problems.append(f"{path}: id {q.id!r} is also in {seen[q.id]}; left out")
+                continue
+            seen[q.id] = Path(path)
+            out.append(q)
+    return out, problems
+
+
+def sample_questions(questions: list[Question], n: int | None, seed: int = 0) -> list[Question]:
+    """A seeded random sample of ``n`` questions, in their original order (all when n is None)."""
+    if not n or n >= len(questions):
+        return list(questions)
+    keep = set(random.Random(seed).sample(range(len(questions)), n))
+    return [q for i, q in enumerate(questions) if i in keep]
