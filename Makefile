@@ -27,12 +27,14 @@ index: model
 run: index
 	$(PY) app.py
 
-# Debian's chromium for the browser test (Playwright's own download does not work offline)
+# Debian's chromium for the browser test (Playwright's own download does not work offline),
+# and a Chinese font so its screenshots (docs/) are readable
+BROWSER_PKGS := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "the browser test needs Debian's chromium: apt-get install chromium"; exit 1; fi; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
+	  else echo "the browser test needs Debian's chromium and a Chinese font: apt-get install $(BROWSER_PKGS)"; exit 1; fi; }
 
 test: model browser
 	$(PY) -m pytest -q

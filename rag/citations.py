@@ -90,7 +90,7 @@ class CitationChecker:
         if self.embedder is None or not self.hits:
             return None
         if self._passage_vecs is None:
-            self._passage_vecs = self.embedder.embed_passages([h.chunk.embed_text() for h in self.hits])
+            self._passage_vecs = self.embedder.embed_passages([h.chunk.embed_text() for h in self.hits], urgent=True)
         return self._passage_vecs @ self.embedder.embed_queries([claim])[0]
 
     def support(self, claim: str) -> list[float]:

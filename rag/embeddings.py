@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import contextlib
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -67,8 +68,35 @@ def resolve_model(settings: Settings, log: Callable[[str], None] = lambda s: Non
     return settings.model
 
 
+class QueriesFirstLock:
+    """One model, many threads: a question never waits behind more than one batch of an ingest.
+
+    Holders marked urgent (questions) go before waiting non-urgent ones (ingest batches).
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextlib.contextmanager
+    def hold(self, urgent: bool):
+        with self._cond:
+            self._urgent_waiting += urgent
+            while self._busy or (not urgent and self._urgent_waiting):
+                self._cond.wait()
+            self._urgent_waiting -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class Embedder:
-    """Encode queries and passages into L2-normalized float32 vectors."""
+    """Encode queries and passages into L2-normalized float32 vectors (thread-safe)."""
 
     def __init__(self, model_id: str, encode: Callable[[list[str]], np.ndarray], dim: int,
                  query_prompt: str = "", passage_prompt: str = "", batch_size: int = 32):
@@ -79,6 +107,7 @@ class Embedder:
         self.passage_prompt = passage_prompt
         self.batch_size = batch_size
         self.calls = 0  # texts sent to the model (cache misses); tests read it
+        self._lock = QueriesFirstLock()
 
     @property
     def fingerprint(self) -> dict:
@@ -86,25 +115,35 @@ class Embedder:
         return {"id": self.model_id, "dim": self.dim, "query_prompt": self.query_prompt,
                 "passage_prompt": self.passage_prompt}
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed already-prompted texts."""
+    def encode(self, texts: Sequence[str], urgent: bool = True) -> np.ndarray:
+        """Embed already-prompted texts. ``urgent`` (a question) goes before waiting ingest
+        batches; non-urgent work holds the model one batch at a time."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         self.calls += len(texts)
-        vecs = np.asarray(self._encode(texts), dtype=np.float32)
+        step = len(texts) if urgent else self.batch_size
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of like length pad less
+        parts = []
+        for i in range(0, len(texts), step):
+            with self._lock.hold(urgent):
+                parts.append(np.asarray(self._encode([texts[j] for j in order[i:i + step]]), dtype=np.float32))
+        vecs = np.empty((len(texts), parts[0].shape[1]), np.float32)
+        vecs[order] = np.concatenate(parts)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return vecs / np.maximum(norms, 1e-12)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.query_prompt + t for t in texts])
 
-    def embed_passages(self, texts: Sequence[str],
-                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+                       urgent: bool = False) -> np.ndarray:
+        """Embed passages; ``urgent=True`` for query-time work (answer sentences), not ingest."""
         out = []
-        for i in range(0, len(texts), self.batch_size * 8):
-            part = texts[i:i + self.batch_size * 8]
-            out.append(self.encode([self.passage_prompt + t for t in part]))
+        step = self.batch_size * 8  # sorted by length within this many, encoded 32 at a time
+        for i in range(0, len(texts), step):
+            part = texts[i:i + step]
+            out.append(self.encode([self.passage_prompt + t for t in part], urgent))
             if progress:
                 progress(len(part))
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
@@ -154,13 +193,12 @@ def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: Non
     pp = settings.passage_prompt if settings.passage_prompt is not None else (
         prompts.get("passage") or prompts.get("document") or "")
     dim = model.get_embedding_dimension()
-    lock = threading.Lock()  # torch inference from several UI threads at once is not faster
     bf16 = use_bf16(settings.embed_precision)
 
     def encode(texts: list[str]) -> np.ndarray:
         import torch
 
-        with lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             vecs = model.encode(texts, batch_size=settings.embed_batch_size, convert_to_tensor=True,
                                 normalize_embeddings=True, show_progress_bar=False)
         return vecs.float().numpy()

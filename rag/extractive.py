@@ -148,7 +148,8 @@ class ExtractiveAnswerer:
             return []
         qv = self.embedder.embed_queries([question])[0] if query_vector is None else query_vector
         heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
-        sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)])
+        sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
+                                          urgent=True)
         sims = sv @ qv
         mu, sd = background if background else (float(sims.mean()), float(max(sims.std(), 1e-3)))
         cross = language(question) != language(hits[0].chunk.text)
@@ -237,7 +238,7 @@ class ExtractiveAnswerer:
         windows = ["".join(clauses[i:j]) for i in range(len(clauses))
                    for j in range(i + 1, min(i + 3, len(clauses)) + 1)]
         windows = [w for w in windows if len(w) <= MAX_ANSWER_CHARS and type_fit(kind, w, question)] or [c.text]
-        sims = self.embedder.embed_passages(windows) @ self.embedder.embed_queries([question])[0]
+        sims = self.embedder.embed_passages(windows, urgent=True) @ self.embedder.embed_queries([question])[0]
         return windows[int(np.argmax(sims))]
 
 
