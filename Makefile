@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser serve clean
+.PHONY: run test test-fast setup model index browser eval clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: model browser
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# the tables of eval/README.md (needs the crud-news benchmark folder; CRUD=path to change it)
+CRUD ?= ../shared/benchmarks/crud-news
+eval: model
+	bash eval/run_all.sh eval/reports $(CRUD)
 
 clean:
 	rm -rf index/ .pytest_cache

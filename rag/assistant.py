@@ -147,14 +147,15 @@ class Assistant:
     def _fail(self):
         raise IndexNotFound(f"no index loaded: build one with `rag ingest corpus/ --index {self.settings.index_dir}`")
 
-    def condense(self, question: str, history) -> tuple[str, str, str]:
+    def condense(self, question: str, history, use_llm: bool | None = None) -> tuple[str, str, str]:
         """The standalone question for retrieval, the kind of answer asked for, and how it was made
-        (``none``, ``rule`` or ``llm``)."""
+        (``none``, ``rule`` or ``llm``). The LLM rewrites it when it answers, else a rule does."""
         hist = normalize_history(history)
         if not hist or not is_follow_up(question):
             return question, answer_type(question), "none"
         rule_q, kind = condense_by_rule(question, hist)
-        if self.llm is not None and self.settings.answerer == "llm":
+        use_llm = self.settings.answerer == "llm" if use_llm is None else use_llm
+        if self.llm is not None and use_llm:
             try:
                 text = llm_mod.generate(self.llm, condense_messages(question, hist, language(question)),
                                         self.settings.llm_timeout).strip().splitlines()[0].strip()
@@ -192,7 +193,7 @@ class Assistant:
             yield holder.answer.text
             return
         loaded = self._loaded or self._fail()
-        search_q, kind, how = self.condense(question, history)
+        search_q, kind, how = self.condense(question, history, use_llm=backend == "llm")
         res = loaded.retriever.search(search_q, k=k, mode=mode, filters=filters or Filters())
         note = ""
         if backend == "llm" and self.llm is None:

@@ -2,7 +2,7 @@
 import pytest
 
 from rag import metrics as M
-from rag.fusion import rrf
+from rag.fusion import convex, rrf
 from rag.lexical import LexicalIndex, tokenize, tokenize_query
 
 
@@ -38,6 +38,46 @@ def test_rrf_fuses_and_breaks_ties_by_first_appearance():
     assert [i for i, _ in rrf([[1, 2], [3]], weights=[1.0, 2.0])] == [3, 1, 2]
     assert [i for i, _ in rrf([[5, 6], [6, 5]])] == [5, 6]  # exact tie: first seen wins
     assert rrf([[], []]) == []
+
+
+def test_convex_fusion_hand_computed():
+    dense = [(1, 0.90), (2, 0.85), (3, 0.80)]
+    lexical = [(3, 12.0), (4, 6.0)]
+    fused = dict(convex(dense, lexical, dense_weight=0.3))
+    # dense min-max over ids 1,2,3,4 (4 takes the dense floor 0.80): 1.0, 0.5, 0.0, 0.0
+    # lexical min-max with 0 for the missing: 1,2 -> 0, 3 -> 1.0, 4 -> 0.5
+    assert fused[1] == 0.3 and abs(fused[2] - 0.15) < 1e-9 and fused[3] == 0.7 and fused[4] == 0.35
+    assert [i for i, _ in convex(dense, lexical, 0.3)] == [3, 4, 1, 2]
+    assert [i for i, _ in convex(dense, lexical, 1.0)][:2] == [1, 2]
+
+
+def test_convex_fusion_edge_cases():
+    assert convex([], []) == []
+    assert convex([(1, 0.5), (2, 0.4)], []) == [(1, 1.0), (2, 0.0)]
+    assert convex([], [(7, 3.0)]) == [(7, 1.0)]
+    assert [i for i, _ in convex([(1, 0.5), (2, 0.5)], [(2, 1.0), (1, 1.0)])] == [1, 2]  # tie: dense order
+
+
+def test_queries_go_before_waiting_ingest_batches():
+    import threading
+    import time
+
+    from rag.embeddings import QueriesFirstLock
+
+    lock, order = QueriesFirstLock(), []
+    with lock.hold(urgent=False):  # an ingest batch is running...
+        def worker(name, urgent):
+            with lock.hold(urgent):
+                order.append(name)
+        threads = [threading.Thread(target=worker, args=("batch", False))]
+        threads[0].start()
+        time.sleep(0.05)  # ...another batch waits, then a question arrives
+        threads.append(threading.Thread(target=worker, args=("question", True)))
+        threads[1].start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join(5)
+    assert order == ["question", "batch"]
 
 
 def test_hit_mrr_ndcg_hand_computed():
