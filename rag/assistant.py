@@ -11,13 +11,12 @@ while ``ingest``/``remove`` build a new index generation on the side and swap it
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import llm as llm_mod
-from .citations import CitationChecker, split_answer, verify
+from .citations import CitationChecker, sentence_ends, split_answer
 from .config import Settings, load_settings
 from .conversation import condense_by_rule, is_follow_up, normalize_history
 from .embeddings import Embedder, load_embedder
@@ -296,29 +295,14 @@ def _is_no_answer(sentence: str, lang: str) -> bool:
 
 
 def _complete(buffer: str) -> int:
-    """How many sentences of ``buffer`` are finished (a later sentence has begun after them)."""
-    parts = split_answer(buffer)
-    # the last part may still grow (or take markers after its full stop): hold it back
-    return max(len(parts) - 1, 0)
+    """How many sentences of ``buffer`` are finished: all but the last, which may still grow
+    (or take markers after its full stop)."""
+    return max(len(sentence_ends(buffer)) - 1, 0)
 
 
 def _rest(buffer: str, complete: int) -> str:
     """``buffer`` without its first ``complete`` sentences (markers included)."""
-    from .citations import _MARKER, _SENTENCE_END
-    import re
-
-    pos, n = 0, 0
-    for m in _SENTENCE_END.finditer(buffer):
-        end = m.end()
-        tail = re.match(r"(?:" + _MARKER.pattern + r")+", buffer[end:])
-        if tail:
-            end += tail.end()
-        if buffer[pos:end].strip():
-            n += 1
-        pos = end
-        if n == complete:
-            return buffer[pos:]
-    return buffer[pos:]
+    return buffer[sentence_ends(buffer)[complete - 1]:] if complete else buffer
 
 
 def _pieces(text: str, size: int = 12) -> Iterator[str]:

@@ -44,24 +44,33 @@ def numbers_found(claim: str, passage: str) -> bool:
     return all(n in p for n in _NUMBER.findall(re.sub(r"[,，]", "", claim)))
 
 
-def split_answer(text: str) -> list[tuple[str, list[int]]]:
-    """``(sentence, markers)`` pairs: each sentence with the marker numbers it carries.
-
-    Markers sit before or just after the sentence's closing punctuation (``…增长[2]。`` or
-    ``grew. [2]``); both are read. ``[1, 2]`` and ``【1】`` count as ``[1][2]`` and ``[1]``.
-    """
-    out: list[tuple[str, list[int]]] = []
-    pos = 0
+def sentence_ends(text: str) -> list[int]:
+    """End offsets of the sentences of ``text``; markers just after a full stop (``grew. [2]``)
+    belong to the sentence before them. Blank stretches do not count as sentences."""
+    ends, pos = [], 0
     for m in _SENTENCE_END.finditer(text):
         end = m.end()
         tail = re.match(r"(?:" + _MARKER.pattern + r")+", text[end:])
         if tail:
             end += tail.end()
         if text[pos:end].strip():
-            out.append(_strip_markers(text[pos:end]))
+            ends.append(end)
         pos = end
     if text[pos:].strip():
-        out.append(_strip_markers(text[pos:]))
+        ends.append(len(text))
+    return ends
+
+
+def split_answer(text: str) -> list[tuple[str, list[int]]]:
+    """``(sentence, markers)`` pairs: each sentence with the marker numbers it carries.
+
+    Markers sit before or just after the sentence's closing punctuation (``…增长[2]。`` or
+    ``grew. [2]``); both are read. ``[1, 2]`` and ``【1】`` count as ``[1][2]`` and ``[1]``.
+    """
+    out, start = [], 0
+    for end in sentence_ends(text):
+        out.append(_strip_markers(text[start:end]))
+        start = end
     return out
 
 

@@ -315,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_ingest)
 
+    def filter_opts(sp):
+        sp.add_argument("--doc", action="append", help="only this document id (repeatable)")
+        sp.add_argument("--source", action="append", help="only this source (repeatable)")
+        sp.add_argument("--date-from", help="only passages dated on or after (YYYY-MM-DD)")
+        sp.add_argument("--date-to", help="only passages dated on or before (YYYY-MM-DD)")
+
     def search_opts(sp):
         sp.add_argument("--k", type=int, default=5)
         sp.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default=None)
@@ -325,10 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
                     help="extractive (default, no LLM) or llm (the configured endpoint)")
     sp.add_argument("--json", action="store_true", help="the whole answer as JSON")
-    sp.add_argument("--doc", action="append", help="only this document id (repeatable)")
-    sp.add_argument("--source", action="append", help="only this source (repeatable)")
-    sp.add_argument("--date-from")
-    sp.add_argument("--date-to")
+    filter_opts(sp)
     _common(sp)
     sp.set_defaults(func=cmd_ask)
 
@@ -338,10 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--questions", help="JSONL question set: one JSON line of hits per question")
     sp.add_argument("--output", "-o", help="with --questions: write here instead of stdout")
-    sp.add_argument("--doc", action="append", help="only this document id (repeatable)")
-    sp.add_argument("--source", action="append", help="only this source (repeatable)")
-    sp.add_argument("--date-from")
-    sp.add_argument("--date-to")
+    filter_opts(sp)
     _common(sp)
     sp.set_defaults(func=cmd_search)
 

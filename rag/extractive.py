@@ -70,7 +70,6 @@ def question_terms(question: str, scheme: str = "bigram") -> list[str]:
     each jieba word (so 学打 in 大学/打造 is not a term) and words of one character."""
     if scheme != "bigram":
         return tokenize_query(question, scheme)
-    from .lexical import _QUESTION_WORDS, _jieba, _normalize
 
     terms: list[str] = []
     for word in question_words(question):

@@ -158,7 +158,7 @@ def markdown_summary(result: dict, plots: bool = True) -> str:
                   [[n, str(c.get("mode", ""))] + [_fmt(c.get("scores", {}).get(m), m) for m in lrows]
                    + [_fmt(c.get("chunks"))] + _build_cells(n, c) for n, c in configs.items()]) + [""]
     budget = result.get("char_budget", 1000)
-    key = [m for m in (f"hit@5", f"hit@{budget}c", "mrr@10", "answer_containment", "refusal_rate_unanswerable")
+    key = [m for m in ("hit@5", f"hit@{budget}c", "mrr@10", "answer_containment", "refusal_rate_unanswerable")
            if m in rows + arows]
     kinds = _group_table(configs, "by_kind", key)
     if kinds:

@@ -59,9 +59,8 @@ def start_app(root: Path, model_cache_dir: Path, embedder) -> RunningApp:
     return RunningApp(bot, settings, demo, demo.local_url)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, model_cache_dir, embedder):
-    root = tmp_path_factory.mktemp("ui-app")
+def app_in(root: Path, model_cache_dir: Path, embedder):
+    """Run the app from ``root`` (the working directory meanwhile); yields the RunningApp."""
     old = os.getcwd()
     os.chdir(root)
     try:
@@ -70,6 +69,11 @@ def app(tmp_path_factory, model_cache_dir, embedder):
         running.demo.close()
     finally:
         os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, model_cache_dir, embedder):
+    yield from app_in(tmp_path_factory.mktemp("ui-app"), model_cache_dir, embedder)
 
 
 def chat(client, question: str, **options) -> tuple[str, str]:

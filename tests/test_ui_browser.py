@@ -1,12 +1,11 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): ask, open the source,
 upload a bulletin, ask about it. Screenshots go to docs/. Needs `make browser` (apt chromium)."""
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.test_ui_app import QUESTION, start_app
+from tests.test_ui_app import QUESTION, app_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -21,15 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, model_cache_dir, embedder):
-    root = tmp_path_factory.mktemp("ui-browser")
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        running = start_app(root, model_cache_dir, embedder)
-        yield running
-        running.demo.close()
-    finally:
-        os.chdir(old)
+    yield from app_in(tmp_path_factory.mktemp("ui-browser"), model_cache_dir, embedder)
 
 
 @pytest.fixture
