@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser eval clean
+.PHONY: run test test-fast setup model index browser eval screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: model browser
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# refresh the README's screenshots in docs/ (the browser test takes them)
+screenshots: model browser
+	RAG_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_ui_browser.py
 
 # the tables of eval/README.md (needs the crud-news benchmark folder; CRUD=path to change it)
 CRUD ?= ../shared/benchmarks/crud-news
