@@ -11,7 +11,7 @@ while ``ingest``/``remove`` build a new index generation on the side and swap it
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -45,11 +45,9 @@ class AnswerStream:
 
     _pieces: Iterator[str]
     answer: Answer | None = None
-    _done: bool = field(default=False, repr=False)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._pieces
-        self._done = True
 
     def text(self) -> str:
         """Consume the stream and return the final answer text."""
