@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -76,13 +74,15 @@ def worker_ours(corpus: Path, questions: list[str], precision: str, tmp: Path) -
 
 
 def worker_langchain(corpus: Path, questions: list[str], tmp: Path) -> dict:
-    from rag.baseline import LangChainBaseline, load_raw_documents
+    from rag.baseline import LangChainBaseline, huggingface_embeddings
     from rag.config import load_settings
     from rag.embeddings import prepare_default_model
 
     model = prepare_default_model(load_settings().cache_dir)
-    raws = load_raw_documents([corpus])
-    b = LangChainBaseline(str(model))
+    from rag.readers import read_all
+
+    raws, _ = read_all([corpus])
+    b = LangChainBaseline(huggingface_embeddings(str(model)))
     seconds = b.build(raws)
     size = b.save(tmp / "lc-index")
     lat = _latency(lambda q, k, m: b.search(q, k=k), questions, ["dense"])
@@ -103,16 +103,6 @@ def run_worker(args) -> None:
             res = worker_ours(Path(args.corpus), questions, args.worker.split("-")[1], tmp)
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print("RESULT " + json.dumps(res))
-
-
-def machine() -> str:
-    cpu = ""
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu or platform.processor()}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
 
 
 def main() -> None:
@@ -141,6 +131,8 @@ def main() -> None:
                 raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
             results[name] = json.loads(line[7:])
             print(json.dumps(results[name]), file=sys.stderr, flush=True)
+    from rag.evaluate import machine
+
     out = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "corpus": args.corpus,
            "limit": args.limit, "n_queries": args.n_queries, "results": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

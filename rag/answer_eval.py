@@ -55,17 +55,11 @@ def default_answer_fn(searcher, embedder, lexical, k: int, mode: str | None) -> 
 def citation_supported(q: Question, citation: Citation, answer: Answer,
                        twins: dict[str, str] | None = None) -> bool:
     """Does the cited passage hold the question's evidence, or come from one of its gold documents?"""
-    twins = twins or {}
-    if q.gold_doc_ids:
-        gold = {twins.get(g, g) for g in q.gold_doc_ids}
-        if twins.get(citation.doc_id, citation.doc_id) in gold:
-            return True
-    if q.evidence:
-        passage = next((h.chunk.text for h in answer.passages if h.chunk.chunk_id == citation.chunk_id),
-                       citation.quote)
-        text = M.squash(passage)
-        return any(M.squash(e) in text for e in q.evidence)
-    return False
+    if q.gold_doc_ids and q.in_gold(citation.doc_id, twins):
+        return True
+    passage = next((h.chunk.text for h in answer.passages if h.chunk.chunk_id == citation.chunk_id),
+                   citation.quote)
+    return q.evidence_in(passage)
 
 
 def answer_metrics(r: AnswerResult, twins: dict[str, str] | None = None) -> dict[str, float | None]:

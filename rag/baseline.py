@@ -9,32 +9,32 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .readers import iter_files, read_path
 from .types import Chunk, Hit, SearchResult
 
 
-def load_raw_documents(paths: list[Path]):
-    out = []
-    for f in iter_files(paths):
-        if isinstance(f, Path):
-            out.extend(r for r in read_path(f) if hasattr(r, "text"))
-    return out
+def huggingface_embeddings(model_path: str, query_prompt: str = "query: ", passage_prompt: str = "passage: ",
+                           batch_size: int = 32):
+    """The recipe's embeddings: ``HuggingFaceEmbeddings`` over a local model, with its prompts."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(
+        model_name=model_path, model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "prompt": passage_prompt, "batch_size": batch_size},
+        query_encode_kwargs={"normalize_embeddings": True, "prompt": query_prompt},
+    )
 
 
 class LangChainBaseline:
-    """Build with :meth:`build`, query with :meth:`search` (the same shape as our retriever)."""
+    """Build with :meth:`build`, query with :meth:`search` (the same shape as our retriever).
+
+    ``embeddings`` is any LangChain ``Embeddings``: :func:`huggingface_embeddings` for the recipe
+    as people write it, or our embedder through the embedding cache (``rag eval``).
+    """
 
     mode = "langchain"
 
-    def __init__(self, model_path: str, query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 chunk_size: int = 1000, chunk_overlap: int = 200, batch_size: int = 32):
-        from langchain_huggingface import HuggingFaceEmbeddings
-
-        self.embeddings = HuggingFaceEmbeddings(
-            model_name=model_path, model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True, "prompt": passage_prompt, "batch_size": batch_size},
-            query_encode_kwargs={"normalize_embeddings": True, "prompt": query_prompt},
-        )
+    def __init__(self, embeddings, chunk_size: int = 1000, chunk_overlap: int = 200):
+        self.embeddings = embeddings
         self.chunk_size, self.chunk_overlap = chunk_size, chunk_overlap
         self.store = None
         self.n_chunks = 0

@@ -155,10 +155,16 @@ class CitationChecker:
         return f"{body}{sep}{marks}{end}"
 
 
+def best_sentence(claim: str, passage: str) -> tuple[int, int]:
+    """``(start, end)`` of the passage sentence sharing most characters with the claim."""
+    spans = split_sentences(passage) or [(0, len(passage))]
+    return max(spans, key=lambda ab: char_overlap(claim, passage[ab[0]:ab[1]]))
+
+
 def best_quote(claim: str, passage: str) -> str:
     """The passage sentence that best matches the claim (the one to highlight)."""
-    sents = [passage[a:b] for a, b in split_sentences(passage)] or [passage]
-    return max(sents, key=lambda s: char_overlap(claim, s))
+    a, b = best_sentence(claim, passage)
+    return passage[a:b]
 
 
 def verify(text: str, hits: list[Hit], lang: str = "zh", embedder=None) -> tuple[str, CitationChecker]:

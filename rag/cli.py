@@ -83,22 +83,18 @@ def cmd_prepare_model(args) -> int:
 
 def cmd_ingest(args) -> int:
     from .embeddings import load_embedder
-    from .index import IndexMismatch
     from .ingest import ingest
 
     s = _settings(args)
     emb = load_embedder(s, _log)
     bar = _Bar(args.quiet)
     try:
-        try:
-            report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar)
-        except IndexMismatch as exc:
-            if not args.rebuild_on_mismatch:
-                raise
-            _log(f"rag: {str(exc).split('. Vectors')[0]}; rebuilding it.")
-            report = ingest(args.paths, s, emb, rebuild=True, progress=bar)
+        report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar,
+                        rebuild_on_mismatch=args.rebuild_on_mismatch)
     finally:
         bar.close()
+    if report.rebuilt:
+        _log(f"rag: {report.rebuilt}; rebuilt it.")
     print_report(report)
     return 0
 

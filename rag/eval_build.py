@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .baseline import LangChainBaseline
+from .baseline import LangChainBaseline, huggingface_embeddings
 from .config import Settings
 from .embeddings import Embedder, EmbeddingCache, embed_passages_cached, load_embedder, resolve_model
 from .eval_config import EvalConfig
 from .metrics import squash
 from .questions import Question
-from .readers import RawDocument, fingerprint, iter_files, read_path
+from .readers import RawDocument, fingerprint, read_all
 from .types import Skipped
 
 Log = Callable[[str], None]
@@ -33,19 +33,6 @@ Progress = Callable[[str, int, int], None]
 
 
 # ------------------------------------------------------------------ the corpus
-def load_raw_corpus(paths: list[Path]) -> tuple[list[RawDocument], list[Skipped]]:
-    """Every document under ``paths``, as read before layout cleaning; and what was skipped."""
-    raws: list[RawDocument] = []
-    skipped: list[Skipped] = []
-    for item in iter_files(paths):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        for r in read_path(item):
-            (skipped if isinstance(r, Skipped) else raws).append(r)
-    return raws, skipped
-
-
 def twin_map(raws: list[RawDocument]) -> dict[str, str]:
     """Document id -> id of the first document with the same text (itself when unique)."""
     first: dict[str, str] = {}
@@ -105,7 +92,7 @@ def prepare_corpus(paths: list[Path], questions: list[Question], sample_docs: in
 
     Returns the paths to index, their documents, the files skipped, and a note on the sample.
     """
-    raws, skipped = load_raw_corpus(paths)
+    raws, skipped = read_all(paths)
     if not raws:
         raise ValueError(f"no readable documents in {', '.join(map(str, paths))}"
                          + (f" ({skipped[0].path}: {skipped[0].reason})" if skipped else ""))
@@ -130,16 +117,6 @@ def eval_index_dir(cache_dir: Path, corpus: list[Path], settings_key: dict) -> P
 
 
 # ------------------------------------------------------------------ the baseline
-class CachedLangChainBaseline(LangChainBaseline):
-    """The LangChain recipe with a given LangChain ``Embeddings`` (e.g. :func:`cached_lc_embeddings`)."""
-
-    def __init__(self, embeddings, chunk_size: int = 1000, chunk_overlap: int = 200):
-        self.embeddings = embeddings
-        self.chunk_size, self.chunk_overlap = chunk_size, chunk_overlap
-        self.store = None
-        self.n_chunks = 0
-
-
 def cached_lc_embeddings(embedder: Embedder, cache: EmbeddingCache | None,
                          progress: Callable[[int, int], None] | None = None):
     """Our embedder as a LangChain ``Embeddings``: same model and prompts, cached passages."""
@@ -202,7 +179,7 @@ class Builder:
         return self._langchain(config, s) if config.baseline else self._ours(config, s)
 
     def _ours(self, config: EvalConfig, s: Settings) -> Target:
-        from .index import Index, IndexMismatch
+        from .index import Index
         from .ingest import ingest
         from .retriever import Retriever
 
@@ -213,10 +190,7 @@ class Builder:
         if folder not in self._indexes:
             bar = self.progress()
             try:
-                try:
-                    report = ingest(self.corpus, s, emb, index_dir=folder, progress=bar)
-                except IndexMismatch:
-                    report = ingest(self.corpus, s, emb, index_dir=folder, progress=bar, rebuild=True)
+                report = ingest(self.corpus, s, emb, index_dir=folder, progress=bar, rebuild_on_mismatch=True)
             finally:
                 getattr(bar, "close", lambda: None)()
             self.log(f"index {folder}: {report.documents} documents, {report.chunks} chunks "
@@ -241,13 +215,14 @@ class Builder:
                                    "(pip install -e '.[dev]'); or leave it out with --no-baseline") from exc
             t0 = time.perf_counter()
             if config.embeddings == "huggingface":
-                b = LangChainBaseline(resolve_model(s, self.log), emb.query_prompt, emb.passage_prompt,
-                                      config.chunk_size, config.chunk_overlap, s.embed_batch_size)
+                b = LangChainBaseline(huggingface_embeddings(resolve_model(s, self.log), emb.query_prompt,
+                                                             emb.passage_prompt, s.embed_batch_size),
+                                      config.chunk_size, config.chunk_overlap)
                 cache = None
             else:
                 cache = EmbeddingCache(s.cache_dir, emb.fingerprint)
                 bar = self.progress()
-                b = CachedLangChainBaseline(
+                b = LangChainBaseline(
                     cached_lc_embeddings(emb, cache, lambda d, t: bar("embed", d, t)),
                     config.chunk_size, config.chunk_overlap)
             before = emb.calls

@@ -58,12 +58,7 @@ def index_twins(index) -> dict[str, str]:
 
 def is_relevant(q: Question, chunk: Chunk, twins: dict[str, str] | None = None) -> bool:
     """A passage of a gold document (or an identical twin), else one holding an evidence string."""
-    twins = twins or {}
-    if q.gold_doc_ids:
-        gold = {twins.get(g, g) for g in q.gold_doc_ids}
-        return twins.get(chunk.doc_id, chunk.doc_id) in gold
-    text = M.squash(chunk.text)
-    return any(M.squash(e) in text for e in q.evidence)
+    return q.in_gold(chunk.doc_id, twins) if q.gold_doc_ids else q.evidence_in(chunk.text)
 
 
 def run_questions(searcher, questions: list[Question], mode: str | None, k: int = 10,

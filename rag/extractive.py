@@ -135,11 +135,12 @@ class ExtractiveAnswerer:
         return {t: 1.0 for t in toks}
 
     def candidates(self, question: str, hits: list[Hit], query_vector=None,
-                   background: tuple[float, float] | None = None, kind: str | None = None) -> list[Candidate]:
+                   background: tuple[float, float] | None = None, kind: str | None = None,
+                   qweights: dict[str, float] | None = None) -> list[Candidate]:
         """Every sentence of the passages, best first."""
         s = self.settings
         kind = kind or answer_type(question)
-        qweights = self.query_weights(question)
+        qweights = self.query_weights(question) if qweights is None else qweights
         cands = [Candidate(h, i, a, b, h.chunk.text[a:b])
                  for i, h in enumerate(hits) for a, b in split_sentences(h.chunk.text)
                  if len(M_squash(h.chunk.text[a:b])) >= 6]  # not stray words cut off by a page break
@@ -180,15 +181,17 @@ class ExtractiveAnswerer:
                 out.append(w)
         return out
 
-    def supports(self, question: str, best: Candidate) -> tuple[bool, str]:
-        """Does this sentence support an answer? Returns (ok, why not)."""
+    def supports(self, question: str, best: Candidate, anchors: list[str] | None = None) -> tuple[bool, str]:
+        """Does this sentence support an answer? Returns (ok, why not). ``anchors``: the
+        question's :meth:`anchors`, when already known."""
         s = self.settings
         if language(question) != language(best.text):
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
         context = M_squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}").lower()
-        missing = [w for w in self.anchors(question) if M_squash(w) not in context]
+        anchors = self.anchors(question) if anchors is None else anchors
+        missing = [w for w in anchors if M_squash(w) not in context]
         if missing:
             return False, f"the best passage does not mention {'、'.join(missing)}"
         return True, ""
@@ -201,16 +204,18 @@ class ExtractiveAnswerer:
             return Answer(question, REFUSAL[lang], passages=hits, refused=True, lang=lang,
                           note="nothing relevant found in the index")
         kind = kind or answer_type(question)
-        cands = self.candidates(question, hits, query_vector, background, kind)
+        qv = self.embedder.embed_queries([question])[0] if query_vector is None else query_vector
+        qweights = self.query_weights(question)
+        cands = self.candidates(question, hits, qv, background, kind, qweights)
         if kind in self.settings.hard_types or (kind == "person" and has_role(question)):
             cands = [c for c in cands if c.fit]  # a number, a date, the 董事长 asked for: it must be there
         if not cands:
             return Answer(question, REFUSAL[lang], passages=hits, refused=True, lang=lang,
                           note=f"no {kind} in the retrieved passages" if kind != "other" else "no sentences")
-        ok, why = self.supports(question, cands[0])
+        anchors = self.anchors(question)
+        ok, why = self.supports(question, cands[0], anchors)
         if not ok:
             return Answer(question, REFUSAL[lang], passages=hits, refused=True, lang=lang, note=why)
-        qweights = self.query_weights(question)
         chosen = [cands[0]]
         covered = {t for t in qweights if t in set(tokenize(cands[0].text, self.scheme))}
         total = sum(qweights.values()) or 1.0
@@ -219,17 +224,17 @@ class ExtractiveAnswerer:
                 break
             toks = set(tokenize(c.text, self.scheme))
             gain = sum(w for t, w in qweights.items() if t in toks and t not in covered)
-            if gain > 0.15 * total and self.supports(question, c)[0] and c.text not in chosen[0].text:
+            if gain > 0.15 * total and self.supports(question, c, anchors)[0] and c.text not in chosen[0].text:
                 chosen.append(c)
                 covered |= {t for t in qweights if t in toks}
         chosen.sort(key=lambda c: (c.n_hit, c.start))  # reading order
         cross = language(question) != language(chosen[0].text)
-        spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, qweights, kind, question))
+        spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, qweights, kind, question, qv))
                  for c in chosen]
         spans = [(c, w if len(M_squash(w)) >= 6 else c.text) for c, w in spans]  # no one-word fragments
         return compose(question, lang, spans, hits)
 
-    def _window(self, c: Candidate, qweights, kind: str, question: str) -> str:
+    def _window(self, c: Candidate, qweights, kind: str, question: str, qv: np.ndarray) -> str:
         if language(question) == language(c.text):
             return _best_window(c.text, qweights, kind, self.scheme)
         # across languages terms cannot be matched: pick the clauses closest in meaning
@@ -237,7 +242,7 @@ class ExtractiveAnswerer:
         windows = ["".join(clauses[i:j]) for i in range(len(clauses))
                    for j in range(i + 1, min(i + 3, len(clauses)) + 1)]
         windows = [w for w in windows if len(w) <= MAX_ANSWER_CHARS and type_fit(kind, w, question)] or [c.text]
-        sims = self.embedder.embed_passages(windows, urgent=True) @ self.embedder.embed_queries([question])[0]
+        sims = self.embedder.embed_passages(windows, urgent=True) @ qv
         return windows[int(np.argmax(sims))]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .config import Settings
 from .chunker import chunk_document
 from .embeddings import Embedder, EmbeddingCache, embed_passages_cached
-from .index import (Index, IndexNotFound, Manifest, check_compatible, current_generation,
+from .index import (Index, IndexMismatch, IndexNotFound, Manifest, check_compatible, current_generation,
                     write_generation, write_lock)
 from .layout import parse_layout
 from .readers import RawDocument, fingerprint, iter_files, read_path
@@ -50,8 +50,13 @@ def _under(path: str, roots: list[Path]) -> bool:
 
 def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
            index_dir: Path | None = None, rebuild: bool = False,
-           progress: Progress | None = None, use_cache: bool = True) -> IngestReport:
-    """Add or refresh ``paths`` in the index and return what happened."""
+           progress: Progress | None = None, use_cache: bool = True,
+           rebuild_on_mismatch: bool = False) -> IngestReport:
+    """Add or refresh ``paths`` in the index and return what happened.
+
+    An index built with another model or chunker raises :class:`IndexMismatch`, or, with
+    ``rebuild_on_mismatch``, is rebuilt from ``paths`` (``report.rebuilt`` says why).
+    """
     t0 = time.perf_counter()
     paths = [Path(p) for p in paths]
     folder = Path(index_dir or settings.index_dir)
@@ -65,7 +70,13 @@ def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
         old: Index | None = None
         if not rebuild and current_generation(folder) is not None:
             old = Index.load(folder)
-            check_compatible(old.manifest, folder, manifest_model, chunker, settings.lexical_tokenizer)
+            try:
+                check_compatible(old.manifest, folder, manifest_model, chunker, settings.lexical_tokenizer)
+            except IndexMismatch as exc:
+                if not rebuild_on_mismatch:
+                    raise
+                report.rebuilt = str(exc).split(". Vectors")[0]
+                old = None
 
         # 1. read
         files = list(iter_files(paths))

@@ -23,6 +23,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .metrics import squash
+
 
 class QuestionSetError(ValueError):
     """A malformed question set; the message names the file and line."""
@@ -43,6 +45,16 @@ class Question:
     @property
     def answerable(self) -> bool:
         return bool(self.evidence or self.gold_doc_ids)
+
+    def in_gold(self, doc_id: str, twins: dict[str, str] | None = None) -> bool:
+        """Is ``doc_id`` one of the gold documents (or an identical twin of one)?"""
+        twins = twins or {}
+        return twins.get(doc_id, doc_id) in {twins.get(g, g) for g in self.gold_doc_ids}
+
+    def evidence_in(self, text: str) -> bool:
+        """Does ``text`` hold one of the evidence strings (whitespace ignored)?"""
+        flat = squash(text)
+        return any(squash(e) in flat for e in self.evidence)
 
     @property
     def references(self) -> list[str]:

@@ -275,3 +275,16 @@ def read_path(path: Path) -> Iterator[RawDocument | Skipped]:
         yield Skipped(str(path), f"cannot read ({exc.strerror or exc})")
     except Exception as exc:  # a parser library failing on a malformed file must not stop the batch
         yield Skipped(str(path), f"unreadable {ext.lstrip('.').upper()} ({exc.__class__.__name__}: {exc})")
+
+
+def read_all(paths: list[str | Path]) -> tuple[list[RawDocument], list[Skipped]]:
+    """Every document under ``paths``, as read (before layout cleaning), and what was skipped."""
+    raws: list[RawDocument] = []
+    skipped: list[Skipped] = []
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        for r in read_path(item):
+            (skipped if isinstance(r, Skipped) else raws).append(r)
+    return raws, skipped

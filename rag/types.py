@@ -121,6 +121,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     embedded: int = 0  # chunks that needed the model (the rest were reused)
     seconds: float = 0.0
+    rebuilt: str = ""  # why the index was rebuilt from scratch (another model or chunker), if it was
 
 
 @dataclass

@@ -9,8 +9,7 @@ import html
 import re
 from pathlib import Path
 
-from .chunker import split_sentences
-from .citations import char_overlap
+from .citations import best_sentence, char_overlap
 from .types import Answer, Citation, Document, Hit, IngestReport, Skipped
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -88,11 +87,9 @@ def find_quote(passage: str, quote: str) -> tuple[int, int]:
         m = re.search(r"\s*".join(map(re.escape, core)), passage)
         if m:
             return m.start(), m.end()
-    spans = split_sentences(passage)
-    if spans:
-        best = max(spans, key=lambda s: char_overlap(q, passage[s[0]:s[1]]))
-        if char_overlap(q, passage[best[0]:best[1]]) >= 0.5:
-            return best
+    start, end = best_sentence(q, passage)
+    if char_overlap(q, passage[start:end]) >= 0.5:
+        return start, end
     return -1, -1
 
 

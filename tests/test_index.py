@@ -92,7 +92,11 @@ def test_manifest_mismatch_says_how_to_rebuild(settings, embedder, corpus):
     assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
     report = ingest([corpus], other, embedder, rebuild=True)
     assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == other.chunk_tokens
-    assert report.documents == 2
+    assert report.documents == 2 and not report.rebuilt
+    # `rag ingest --rebuild-on-mismatch` (make run): rebuilt instead of refused, and it says why
+    report = ingest([corpus], settings, embedder, rebuild_on_mismatch=True)
+    assert "chunker" in report.rebuilt and report.documents == 2
+    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
 
 
 def test_incremental_reingest(settings, embedder, corpus):
