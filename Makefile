@@ -44,7 +44,7 @@ test-fast: setup
 
 # refresh the README's screenshots in docs/ (the browser test takes them)
 screenshots: model browser
-	RAG_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_ui_browser.py
+	RAG_SCREENSHOTS=docs $(PY) -m pytest -q tests/ui/test_browser.py
 
 # the tables of eval/README.md (needs the crud-news benchmark folder; CRUD=path to change it)
 CRUD ?= ../shared/benchmarks/crud-news

@@ -35,7 +35,7 @@ def _subset(corpus: Path, limit: int | None, tmp: Path) -> Path:
 
 
 def _latency(search, questions, modes, k=5):
-    from rag.metrics import percentile
+    from rag.evals.metrics import percentile
 
     out = {}
     for mode in modes:
@@ -51,10 +51,9 @@ def _latency(search, questions, modes, k=5):
 
 def worker_ours(corpus: Path, questions: list[str], precision: str, tmp: Path) -> dict:
     from rag.config import load_settings
-    from rag.embeddings import load_embedder, prepare_default_model
-    from rag.index import Index
-    from rag.ingest import ingest
-    from rag.retriever import Retriever
+    from rag.embed import load_embedder, prepare_default_model
+    from rag.index import Index, ingest
+    from rag.search import Retriever
 
     shared = load_settings()
     model = prepare_default_model(shared.cache_dir)
@@ -74,12 +73,12 @@ def worker_ours(corpus: Path, questions: list[str], precision: str, tmp: Path) -
 
 
 def worker_langchain(corpus: Path, questions: list[str], tmp: Path) -> dict:
-    from rag.baseline import LangChainBaseline, huggingface_embeddings
+    from rag.evals.baseline import LangChainBaseline, huggingface_embeddings
     from rag.config import load_settings
-    from rag.embeddings import prepare_default_model
+    from rag.embed import prepare_default_model
 
     model = prepare_default_model(load_settings().cache_dir)
-    from rag.readers import read_all
+    from rag.ingest import read_all
 
     raws, _ = read_all([corpus])
     b = LangChainBaseline(huggingface_embeddings(str(model)))
@@ -131,7 +130,7 @@ def main() -> None:
                 raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
             results[name] = json.loads(line[7:])
             print(json.dumps(results[name]), file=sys.stderr, flush=True)
-    from rag.evaluate import machine
+    from rag.evals.runs import machine
 
     out = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "corpus": args.corpus,
            "limit": args.limit, "n_queries": args.n_queries, "results": results}

@@ -9,20 +9,20 @@
 from __future__ import annotations
 
 __all__ = ["Assistant", "AnswerStream", "answer", "Answer", "Citation", "Hit", "Chunk", "Document",
-           "SearchResult", "Filters", "Settings", "load_settings"]
+           "SearchResult", "Filters", "Query", "Settings", "load_settings"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
     if name in ("Assistant", "AnswerStream", "answer"):
-        from . import assistant
-        return getattr(assistant, name)
+        from . import answering
+        return getattr(answering, name)
     if name in ("Answer", "Citation", "Hit", "Chunk", "Document", "SearchResult"):
         from . import types
         return getattr(types, name)
-    if name == "Filters":
-        from .retriever import Filters
-        return Filters
+    if name in ("Filters", "Query"):
+        from . import search
+        return getattr(search, name)
     if name in ("Settings", "load_settings"):
         from . import config
         return getattr(config, name)

@@ -73,7 +73,7 @@ def print_report(report, out=sys.stdout) -> None:
 
 
 def cmd_prepare_model(args) -> int:
-    from .embeddings import load_embedder
+    from .embed import load_embedder
 
     s = _settings(args)
     emb = load_embedder(s, _log)
@@ -82,8 +82,8 @@ def cmd_prepare_model(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from .embeddings import load_embedder
-    from .ingest import ingest
+    from .embed import load_embedder
+    from .index import ingest
 
     s = _settings(args)
     emb = load_embedder(s, _log)
@@ -100,22 +100,22 @@ def cmd_ingest(args) -> int:
 
 
 def _filters(args):
-    from .retriever import Filters
+    from .search import Filters
 
     return Filters(tuple(args.doc or ()), tuple(args.source or ()), args.date_from or "", args.date_to or "")
 
 
 def open_retriever(s: Settings):
-    from .embeddings import load_embedder
+    from .embed import load_embedder
     from .index import Index
-    from .retriever import Retriever
+    from .search import Retriever
 
     index = Index.load(s.index_dir)
     return Retriever(index, load_embedder(s, _log), s)
 
 
 def _questions(path):
-    from .questions import read_question_set
+    from .evals.questions import read_question_set
 
     questions, problems = read_question_set(path)
     for p in problems:
@@ -156,18 +156,18 @@ def print_hits(res, out=sys.stdout) -> None:
 
 def cmd_eval(args) -> int:
     """Score configurations side by side on question sets (or compare two results)."""
-    from .report import compare, load_result, write_report
+    from .evals.report import compare, load_result, write_report
 
     if args.compare:
         print(compare(load_result(args.compare[0]), load_result(args.compare[1]), args.only), end="")
         return 0
     if not args.questions or not args.corpus:
         raise ValueError("eval needs question set(s) and --corpus PATH... (or --compare OLD.json NEW.json)")
-    from .eval_build import Builder, prepare_corpus, twin_map
-    from .eval_config import default_configs, load_configs, settings_record, with_answers
-    from .evaluate import EvalPlan, per_question_rows, run_eval
-    from .questions import read_question_sets, sample_questions
-    from .retriever import MODES
+    from .evals.build import Builder, prepare_corpus, twin_map
+    from .evals.configs import default_configs, load_configs, settings_record, with_answers
+    from .evals.questions import read_question_sets, sample_questions
+    from .evals.runs import EvalPlan, per_question_rows, run_eval
+    from .search import MODES
 
     s = _settings(args)
     questions, problems = read_question_sets(args.questions)
@@ -219,13 +219,13 @@ def cmd_eval(args) -> int:
 
 def format_table(result: dict) -> str:
     """Configurations (or, in results of old, modes) side by side, one metric a row."""
-    from .report import text_table
+    from .evals.report import text_table
 
     return text_table(result)
 
 
 def cmd_remove(args) -> int:
-    from .ingest import remove_documents
+    from .index import remove_documents
 
     report = remove_documents(args.doc_ids, _settings(args))
     print_report(report)
@@ -240,13 +240,37 @@ def cmd_info(args) -> int:
     return 0
 
 
+def open_assistant(args):
+    from .answering import Assistant
+
+    s = _settings(args).replace(answerer=getattr(args, "answerer", None))
+    bot = Assistant(s, log=_log)
+    bot.reload()
+    return bot
+
+
+def print_answer(stream, out=sys.stdout) -> None:
+    """Stream an answer to ``out``, then its note and its sources."""
+    for piece in stream:
+        print(piece, end="", flush=True, file=out)
+    print(file=out)
+    ans = stream.answer
+    if ans.note:
+        print(f"({ans.note})", file=out)
+    for c in ans.citations:
+        where = c.section or c.title
+        print(f"[{c.n}] {where}  ({c.doc_id}{', ' + c.author if c.author else ''}{', ' + c.date if c.date else ''})",
+              file=out)
+        print(f"    {c.quote}", file=out)
+
+
 def cmd_shell(args) -> int:
-    """An interactive search prompt."""
-    s = _settings(args)
-    r = open_retriever(s)
-    info = r.index.describe()
-    print(f"bulletin-rag search: {info['documents']} documents, {info['chunks']} passages. "
-          "Type a question (empty line or Ctrl-D to quit).")
+    """Questions and answers at a prompt; follow-ups refer to the conversation so far."""
+    bot = open_assistant(args)
+    info = bot.index.describe()
+    print(f"bulletin-rag: {info['documents']} documents, {info['chunks']} passages. "
+          "Ask a question (empty line or Ctrl-D to quit).")
+    history: list[tuple[str, str]] = []
     while True:
         try:
             q = input("? ").strip()
@@ -256,39 +280,28 @@ def cmd_shell(args) -> int:
         if not q:
             return 0
         t0 = time.perf_counter()
-        res = r.search(q, k=args.k, mode=args.mode)
-        print_hits(res)
+        stream = bot.stream(q, history, k=args.k, mode=args.mode)
+        print_answer(stream)
+        history.append((q, stream.answer.text))
         print(f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
 
 
 def cmd_ask(args) -> int:
     """Answer a question with cited passages."""
-    from .assistant import Assistant
-
-    s = _settings(args).replace(answerer=args.answerer)
-    bot = Assistant(s, log=_log)
-    bot.reload()
+    bot = open_assistant(args)
+    if args.explain:
+        print(bot.understand(args.question), file=sys.stderr)
     if args.json:
         ans = bot.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    stream = bot.stream(args.question, k=args.k, mode=args.mode, filters=_filters(args))
-    for piece in stream:
-        print(piece, end="", flush=True)
-    print()
-    ans = stream.answer
-    if ans.note:
-        print(f"({ans.note})")
-    for c in ans.citations:
-        where = c.section or c.title
-        print(f"[{c.n}] {where}  ({c.doc_id}{', ' + c.author if c.author else ''}{', ' + c.date if c.date else ''})")
-        print(f"    {c.quote}")
+    print_answer(bot.stream(args.question, k=args.k, mode=args.mode, filters=_filters(args)))
     return 0
 
 
 def cmd_serve(args) -> int:
     """The web UI (the same app as ``python app.py``)."""
-    from .ui import serve
+    from .ui.app import serve
 
     s = _settings(args).replace(host=args.host, port=args.port)
     return serve(s)
@@ -327,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
                     help="extractive (default, no LLM) or llm (the configured endpoint)")
     sp.add_argument("--json", action="store_true", help="the whole answer as JSON")
+    sp.add_argument("--explain", action="store_true", help="first show how the question was understood (stderr)")
     filter_opts(sp)
     _common(sp)
     sp.set_defaults(func=cmd_ask)
@@ -389,8 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_info)
 
-    sp = sub.add_parser("shell", help="interactive search prompt")
+    sp = sub.add_parser("shell", help="ask questions at a prompt (follow-ups allowed)")
     search_opts(sp)
+    sp.add_argument("--answerer", choices=["extractive", "llm"], default=None)
     _common(sp)
     sp.set_defaults(func=cmd_shell)
 
@@ -406,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "search" and not args.query and not args.questions:
         build_parser().error("search needs a query or --questions FILE")
+    from .embed import ModelError
+    from .evals.questions import QuestionSetError
     from .index import IndexCorrupt, IndexMismatch, IndexNotFound
-    from .embeddings import ModelError
-    from .questions import QuestionSetError
 
     try:
         return args.func(args)

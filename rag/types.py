@@ -95,8 +95,6 @@ class SearchResult:
     mode: str
     hits: list[Hit]
     found: bool  # False: nothing relevant found (top relevance under the floor)
-    query_vector: object = None  # the embedded query (numpy array), when the mode used one
-    background: tuple[float, float] | None = None  # mean, std of the query's cosine to the corpus
 
 
 @dataclass

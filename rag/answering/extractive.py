@@ -1,0 +1,218 @@
+"""The default answerer: picks the sentences that answer the question, no LLM needed.
+
+Each sentence of the retrieved passages is scored by meaning (its cosine to the question,
+measured against the question's cosine to the corpus at large), by the question's terms it
+holds (IDF-weighted, the passage's title and section included), by whether it holds the kind
+of thing asked for (a number for 多少, a name for 谁, a date for 何时...) and by its passage's
+rank. The best sentence is trimmed to the clauses that carry the answer and cited; a second
+one is added when it covers terms the first misses.
+
+It refuses when the best sentence does not support an answer: for a question in the
+passages' language, too few of the question's terms (a question about a 主任 the bulletin
+never names), or nothing of the asked-for kind; across languages, where terms cannot be
+compared, a meaning score too close to the corpus baseline.
+
+Weights and thresholds are :class:`rag.config.ExtractiveSettings` (``Settings.extractive``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generator
+
+import numpy as np
+
+from ..config import ExtractiveSettings
+from ..embed import Embedder
+from ..index import LexicalIndex
+from ..search import Query
+from ..text import clauses, coverage, language, split_sentences, squash, tokenize, type_fit, word_frequency
+from ..types import Answer, Citation, Hit, SearchResult
+from .base import join_notes, pieces
+from .prompts import REFUSAL
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage, scored as an answer."""
+
+    hit: Hit
+    n_hit: int  # index of the passage in the hit list
+    start: int  # offsets in the passage text
+    end: int
+    text: str
+    z: float = 0.0  # semantic: (cosine - corpus mean) / corpus std
+    coverage: float = 0.0
+    fit: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Answers from the passages' own sentences."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, lexical: LexicalIndex | None,
+                 settings: ExtractiveSettings = ExtractiveSettings()):
+        self.embedder = embedder
+        self.lexical = lexical
+        self.settings = settings
+        self.scheme = lexical.scheme if lexical is not None else "bigram"
+
+    def _tokens(self, text: str) -> set[str]:
+        return set(tokenize(text, self.scheme))
+
+    def _best_window(self, sentence: str, query: Query) -> str:
+        """The run of clauses (at most three) of a long sentence that best carries the answer."""
+        s = self.settings
+        if len(sentence) <= s.short_sentence_chars:
+            return sentence
+        parts = clauses(sentence)
+        if len(parts) <= 1:
+            return sentence
+        best, best_score = sentence, -1.0
+        for i in range(len(parts)):
+            for j in range(i + 1, min(i + 3, len(parts)) + 1):
+                window = "".join(parts[i:j])
+                if len(window) > s.max_answer_chars:
+                    break
+                score = (coverage(query.terms, self._tokens(window)) + 0.5 * type_fit(query.asked, window, False)
+                         - 0.002 * len(window))
+                if score > best_score:
+                    best, best_score = window, score
+        return best
+
+    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        """Every sentence of the passages, best first."""
+        s = self.settings
+        cands = [Candidate(h, i, a, b, h.chunk.text[a:b])
+                 for i, h in enumerate(hits) for a, b in split_sentences(h.chunk.text)
+                 if len(squash(h.chunk.text[a:b])) >= s.min_quote_chars]  # not stray words cut off by a page break
+        if not cands:
+            return []
+        heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
+        sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
+                                          urgent=True)
+        sims = sv @ query.vector
+        mu, sd = query.baseline or (float(sims.mean()), float(max(sims.std(), 1e-3)))
+        cross = query.lang != language(hits[0].chunk.text)
+        for c, sim, hd in zip(cands, sims, heads):
+            c.z = (float(sim) - mu) / sd
+            c.coverage = 0.0 if cross else coverage(query.terms, self._tokens(f"{hd} {c.text}"))
+            c.fit = type_fit(query.asked, c.text)
+            c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
+        return sorted(cands, key=lambda c: -c.score)
+
+    def anchors(self, query: Query) -> list[str]:
+        """Rare words of the question that the corpus holds: names, mostly (软控股份, 盈古智能).
+
+        An answer passage must hold them; a passage about another company will not do.
+        """
+        if self.lexical is None or not self.lexical.n or self.scheme != "bigram":
+            return []
+        out = []
+        limit = max(2, int(self.settings.anchor_df * self.lexical.n))
+        for w in query.words:
+            if word_frequency(w) > self.settings.anchor_max_word_freq:
+                continue  # everyday words (时候, 地方, 作用) are asked about in other words
+            grams = [t for t in tokenize(w, "bigram") if len(t) > 1 or t.isascii()]
+            dfs = self.lexical.doc_freq(grams)
+            if grams and all(0 < d for d in dfs) and min(dfs) <= limit:
+                out.append(w)
+        return out
+
+    def supports(self, query: Query, best: Candidate, anchors: list[str]) -> tuple[bool, str]:
+        """Does this sentence support an answer? Returns (ok, why not)."""
+        s = self.settings
+        if query.lang != language(best.text):
+            return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
+        if best.coverage < s.min_coverage:
+            return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
+        context = squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}").lower()
+        missing = [w for w in anchors if squash(w) not in context]
+        if missing:
+            return False, f"the best passage does not mention {'、'.join(missing)}"
+        return True, ""
+
+    def _refusal(self, query: Query, hits: list[Hit], note: str, why: str) -> Answer:
+        return Answer(query.question, REFUSAL[query.reply_lang], passages=hits, refused=True,
+                      note=join_notes(note, why), search_query=query.text, lang=query.reply_lang)
+
+    def answer(self, query: Query, result: SearchResult, note: str = "") -> Answer:
+        """Answer ``query`` from the passages of ``result``; ``note`` is said first (a fallback's reason)."""
+        s = self.settings
+        hits = result.hits
+        if not hits or not result.found:
+            return self._refusal(query, hits, note, "nothing relevant found in the index")
+        cands = self.candidates(query, hits)
+        kind = query.kind
+        if kind in s.hard_types or (kind == "person" and query.asked.has_role):
+            cands = [c for c in cands if c.fit]  # a number, a date, the 董事长 asked for: it must be there
+        if not cands:
+            return self._refusal(query, hits, note, f"no {kind} in the retrieved passages" if kind != "other"
+                                 else "no sentences")
+        anchors = self.anchors(query)
+        ok, why = self.supports(query, cands[0], anchors)
+        if not ok:
+            return self._refusal(query, hits, note, why)
+        chosen = [cands[0]]
+        covered = {t for t in query.terms if t in self._tokens(cands[0].text)}
+        total = sum(query.terms.values()) or 1.0
+        for c in cands[1:]:
+            if len(chosen) >= s.max_sentences or c.score < s.second_sentence_ratio * cands[0].score:
+                break
+            toks = self._tokens(c.text)
+            gain = sum(w for t, w in query.terms.items() if t in toks and t not in covered)
+            if gain > s.second_sentence_gain * total and self.supports(query, c, anchors)[0] \
+                    and c.text not in chosen[0].text:
+                chosen.append(c)
+                covered |= {t for t in query.terms if t in toks}
+        chosen.sort(key=lambda c: (c.n_hit, c.start))  # reading order
+        cross = query.lang != language(chosen[0].text)
+        spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, query)) for c in chosen]
+        spans = [(c, w if len(squash(w)) >= s.min_quote_chars else c.text) for c, w in spans]  # no one-word fragments
+        text, citations = compose(query.lang, spans)
+        return Answer(query.question, text, citations, hits, refused=False, note=note,
+                      search_query=query.text, lang=query.reply_lang)
+
+    def stream(self, query: Query, result: SearchResult, *, note: str = "",
+               streaming: bool = True) -> Generator[str, None, Answer]:
+        """The answer in small pieces (a typing effect); returns the :class:`Answer`."""
+        ans = self.answer(query, result, note)
+        yield from pieces(ans.text)
+        return ans
+
+    def _window(self, c: Candidate, query: Query) -> str:
+        if query.lang == language(c.text):
+            return self._best_window(c.text, query)
+        # across languages terms cannot be matched: pick the clauses closest in meaning
+        parts = clauses(c.text)
+        windows = ["".join(parts[i:j]) for i in range(len(parts))
+                   for j in range(i + 1, min(i + 3, len(parts)) + 1)]
+        windows = [w for w in windows if len(w) <= self.settings.max_answer_chars
+                   and type_fit(query.asked, w)] or [c.text]
+        sims = self.embedder.embed_passages(windows, urgent=True) @ query.vector
+        return windows[int(np.argmax(sims))]
+
+
+def compose(lang: str, spans: list[tuple[Candidate, str]]) -> tuple[str, list[Citation]]:
+    """Answer text with a marker after each claim, and the citations the markers point to."""
+    citations: list[Citation] = []
+    marker_of: dict[str, int] = {}
+    parts = []
+    for c, span in spans:
+        ch = c.hit.chunk
+        if ch.chunk_id not in marker_of:
+            marker_of[ch.chunk_id] = len(citations) + 1
+            citations.append(Citation(len(citations) + 1, ch.chunk_id, ch.doc_id, ch.title, ch.section,
+                                      c.text, round(c.hit.relevance, 4), ch.author, ch.date, ch.kind))
+        n = marker_of[ch.chunk_id]
+        span = span.strip().rstrip("，,；;：:、")
+        if lang == "zh":
+            if span[-1] in "。！？":
+                parts.append(f"{span[:-1]}[{n}]{span[-1]}")
+            else:
+                parts.append(f"{span}[{n}]" + ("" if span.endswith(("”", "…")) else "。"))
+        else:
+            parts.append(f"“{span.rstrip('。')}” [{n}]")
+    text = "".join(parts) if lang == "zh" else "According to the bulletins: " + "; ".join(parts) + "."
+    return text, citations

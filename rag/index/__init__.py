@@ -1,0 +1,18 @@
+"""Index: the on-disk format (generations, manifest, metadata), loading, building, vectors, BM25,
+and the ingest pipeline that writes it.
+
+What the later stages use: :class:`Index` (a loaded generation), the errors, and
+:func:`ingest` / :func:`remove_documents`.
+"""
+from .bm25 import LexicalIndex
+from .build import write_generation
+from .format import (CURRENT, FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest,
+                     check_compatible, current_generation, rebuild_hint, write_lock)
+from .load import Index
+from .update import IngestPlan, ingest, remove_documents
+from .vectors import INDEX_TYPES, build_vector_index, search_vectors
+
+__all__ = ["LexicalIndex", "write_generation", "CURRENT", "FORMAT_VERSION", "IndexCorrupt", "IndexMismatch",
+           "IndexNotFound", "Manifest", "check_compatible", "current_generation", "rebuild_hint", "write_lock",
+           "Index", "IngestPlan", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index",
+           "search_vectors"]

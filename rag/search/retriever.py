@@ -1,0 +1,163 @@
+"""Query time: dense, lexical and hybrid search over a loaded index, with filters and a floor."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import Settings
+from ..embed import Embedder
+from ..index import Index, check_compatible, search_vectors
+from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
+                    tokenize_query)
+from ..types import Hit, SearchResult
+from .filters import Filters, iso_date
+from .fusion import convex, rrf
+from .query import Query
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+class Retriever:
+    """Search one index with one embedder."""
+
+    def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):
+        if embedder is not None:
+            check_compatible(index.manifest, index.folder, model=embedder.fingerprint)
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self._dates = np.array([iso_date(c.date) for c in index.chunks], dtype=object)
+        n = len(index.chunks)
+        sample = np.random.default_rng(0).choice(n, min(n, 256), replace=False) if n else []
+        self._sample = index.vectors_of(np.sort(sample)) if n else None
+        self._sources = np.array([c.source for c in index.chunks], dtype=object)
+        langs = [language(index.chunks[i].text) for i in sample] if n else []
+        self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
+
+    # ------------------------------------------------------------ understanding a question
+    def query(self, text: str, *, question: str | None = None, kind: str | None = None,
+              reply_lang: str | None = None, rewritten: str = "none", lang: str | None = None,
+              asked: AskedFor | None = None) -> Query:
+        """``text`` analysed once: language, asked-for kind, words, weighted terms, BM25 tokens
+        (the vector and its baseline on first use). ``question`` is what the user typed when
+        ``text`` is its rewriting; ``kind`` overrides the asked-for kind (a follow-up's); ``lang``
+        and ``asked``, when the caller already read them off ``text``, are taken as they are."""
+        text = (text or "").strip()
+        lang = lang or language(text)
+        asked = asked or asked_for(text, kind)
+        scheme = self.index.lexical.scheme
+        words = tuple(question_words(text))
+        tokens = tuple(tokenize_query(text, scheme))
+        terms = set(question_terms(list(words))) if scheme == "bigram" else set(tokens)
+        lexical = self.index.lexical
+        weights = lexical.idf(terms) if lexical.n else {t: 1.0 for t in terms}
+        embed = None
+        if self.embedder is not None:
+            embed = lambda t: self.embedder.embed_queries([t])[0]  # noqa: E731
+        return Query(question if question is not None else text, text, lang, reply_lang or lang,
+                     asked, words, weights, tokens, rewritten, embed, self._sample)
+
+    # ------------------------------------------------------------ filters
+    def allowed_rows(self, filters: Filters) -> np.ndarray | None:
+        if not filters:
+            return None
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        if filters.doc_ids:
+            wanted = set(filters.doc_ids)
+            for d in list(wanted):  # an alias selects the document stored for it
+                for doc in self.index.documents.values():
+                    if d in doc.aliases:
+                        wanted.add(doc.doc_id)
+            mask &= np.isin(self.index.doc_of_row, list(wanted))
+        if filters.sources:
+            mask &= np.isin(self._sources, list(filters.sources))
+        if filters.date_from or filters.date_to:
+            lo, hi = filters.date_from or "0000", (filters.date_to or "9999") + "\uffff"
+            mask &= np.array([bool(d) and lo <= d <= hi for d in self._dates], dtype=bool)
+        return np.nonzero(mask)[0]
+
+    # ------------------------------------------------------------ the modes
+    def _dense(self, qvec: np.ndarray, n: int, allowed) -> list[tuple[int, float]]:
+        rows, scores = search_vectors(self.index.vectors, qvec, n, allowed)
+        return list(zip(rows.tolist(), scores.tolist()))
+
+    def _lexical(self, tokens: tuple[str, ...], n: int, allowed) -> list[tuple[int, float]]:
+        scores = self.index.lexical.scores(list(tokens))
+        if not len(scores):
+            return []
+        if allowed is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    def _coverage(self, query: Query, rows: list[int]) -> list[float]:
+        """Lexical mode's relevance: the IDF-weighted share of the query's tokens each passage holds."""
+        weights = self.index.lexical.idf(set(query.tokens))
+        scheme = self.index.lexical.scheme
+        return [coverage(weights, set(tokenize(self.index.chunks[r].embed_text(), scheme))) for r in rows]
+
+    def floor_for(self, query: Query, passage: str, mode: str, floor: float) -> float:
+        """The relevance floor for this query and passage: cosines run lower across languages."""
+        if mode == "lexical":
+            return self.settings.lexical_floor
+        if query.lang != language(passage):
+            return floor - self.settings.crosslingual_floor_offset
+        return floor
+
+    def search(self, query: Query | str, k: int | None = None, mode: str | None = None,
+               filters: Filters = Filters(), floor: float | None = None) -> SearchResult:
+        """Top-``k`` passages for ``query`` (a :class:`Query`, or a question to analyse first);
+        ``found`` is False when none clears the floor."""
+        if isinstance(query, str):
+            query = self.query(query)
+        k = k or self.settings.k
+        mode = mode or self.settings.mode
+        floor = self.settings.relevance_floor if floor is None else floor
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        if self.settings.fusion not in ("convex", "rrf"):
+            raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
+        if not query.text or not self.index.chunks:
+            return SearchResult(query.text, mode, [], False)
+        allowed = self.allowed_rows(filters)
+        if allowed is not None and not len(allowed):
+            return SearchResult(query.text, mode, [], False)
+        pool = max(50, 4 * k)
+        dense_scores: dict[int, float] = {}
+        lex_scores: dict[int, float] = {}
+        use_vector = mode in ("dense", "hybrid")
+        if use_vector:
+            if self.embedder is None:
+                raise ValueError(f"{mode} search needs an embedding model")
+            dense = self._dense(query.vector, pool if mode == "hybrid" else k, allowed)
+            dense_scores = dict(dense)
+        if mode in ("lexical", "hybrid"):
+            lexical = self._lexical(query.tokens, pool if mode == "hybrid" else k, allowed)
+            lex_scores = dict(lexical)
+        if mode == "dense":
+            ranked = dense[:k]
+        elif mode == "lexical":
+            ranked = lexical[:k]
+        elif self.settings.fusion == "rrf":
+            ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)[:k]
+        else:
+            # a question in another language than the corpus shares no terms with it: trust meaning
+            cross = query.lang != self.corpus_language
+            weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
+            ranked = convex(dense, lexical, weight)[:k]
+
+        rows = [r for r, _ in ranked]
+        if use_vector:
+            missing = [r for r in rows if r not in dense_scores]
+            if missing:  # fused in from the lexical list only: score them too
+                dense_scores.update(zip(missing, (self.index.vectors_of(missing) @ query.vector).tolist()))
+            relevance = [dense_scores[r] for r in rows]
+        else:
+            relevance = self._coverage(query, rows)
+        hits = [Hit(self.index.chunks[r], i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
+                for i, ((r, s), rel) in enumerate(zip(ranked, relevance))]
+        found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
+        return SearchResult(query.text, mode, hits, found)

@@ -1,0 +1,31 @@
+"""Characters: the one Chinese-character range, Unicode normalisation, whitespace squashing."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK Unified Ideographs, Extension A and the compatibility ideographs: every Chinese character
+# the project recognises, in every pattern that needs one.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK}]")
+_WS = re.compile(r"\s+")
+
+
+def has_cjk(text: str) -> bool:
+    """Does ``text`` hold a Chinese character?"""
+    return bool(CJK_CHAR.search(text or ""))
+
+
+def count_cjk(text: str) -> int:
+    """How many Chinese characters ``text`` holds."""
+    return len(CJK_CHAR.findall(text or ""))
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits to ASCII) and lower case: the form terms are matched in."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed (comparisons that must ignore line breaks and spaces)."""
+    return _WS.sub("", text or "")

@@ -1,0 +1,214 @@
+"""The index end to end on the real model and real files: ingest, search, re-ingest, errors."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.index import Index, IndexMismatch, current_generation
+from rag.index import ingest, remove_documents
+from rag.search import Filters, Retriever
+
+from ..conftest import ROOT, SEED
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SEED, d / "seed.txt")
+    (d / "brief.md").write_text("## 青岛高新区简讯\n\n青岛高新区举办首届海洋科技论坛，吸引200余名专家参加。\n\n王小明\n",
+                                encoding="utf-8")
+    return d
+
+
+def _search(settings, embedder, q, **kw):
+    return Retriever(Index.load(settings.index_dir), embedder, settings).search(q, **kw)
+
+
+def test_ingest_then_search_each_mode(settings, embedder, corpus):
+    report = ingest([corpus], settings, embedder)
+    assert report.documents == 2 and report.chunks > 30 and not report.skipped
+    for mode in ("hybrid", "dense", "lexical"):
+        res = _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", k=5, mode=mode)
+        assert "累计培育6家国家级绿色工厂" in res.hits[0].chunk.text, mode
+        assert [h.rank for h in res.hits] == [1, 2, 3, 4, 5]
+        assert all(h.chunk.title for h in res.hits)
+    hit = _search(settings, embedder, "海洋科技论坛有多少专家参加？").hits[0]
+    assert hit.chunk.doc_id.endswith("brief.md") and hit.chunk.author == "王小明"
+    # a cross-lingual question finds the Chinese passage
+    res = _search(settings, embedder, "How much did the AstraZeneca inhaler aerosol factory project invest?", k=5)
+    assert any("总投资7亿元的阿斯利康吸入气雾剂工厂项目" in h.chunk.text for h in res.hits)
+
+
+def test_relevance_floor_and_filters(settings, embedder, corpus):
+    ingest([corpus], settings, embedder)
+    res = _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.99)
+    assert not res.found and res.hits  # hits are still returned, marked as not relevant enough
+    assert _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.5).found
+    only = [d for d in Index.load(settings.index_dir).documents if d.endswith("brief.md")]
+    res = _search(settings, embedder, "绿色工厂", filters=Filters(doc_ids=tuple(only)))
+    assert res.hits and all(h.chunk.doc_id == only[0] for h in res.hits)
+    for mode in ("dense", "lexical", "hybrid"):
+        res = _search(settings, embedder, "绿色工厂", mode=mode, filters=Filters(date_from="2030-01-01"))
+        assert res.hits == [] and not res.found
+
+
+def test_date_and_source_filters_on_jsonl(settings, embedder, tmp_path):
+    p = tmp_path / "news.jsonl"
+    recs = [{"id": "a", "date": "2023-07-24", "source": "新华社", "text": "中炬高新召开临时股东大会，审议罢免董事议案。"},
+            {"id": "b", "date": "2023-09-01", "source": "人民网", "text": "中炬高新发布半年报，营收增长。"},
+            {"id": "c", "date": "07-24 12:43", "source": "人民网", "text": "中炬高新股价下跌。"}]
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
+    ingest([p], settings, embedder)
+    ids = lambda res: sorted(h.chunk.doc_id for h in res.hits)
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023-08-01"))) == ["b"]
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_to="2023-07-31"))) == ["a"]
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(sources=("人民网",)))) == ["b", "c"]
+
+
+def test_manifest_mismatch_says_how_to_rebuild(settings, embedder, corpus):
+    ingest([corpus], settings, embedder)
+    other = settings.replace(chunk_tokens=settings.chunk_tokens + 64)
+    with pytest.raises(IndexMismatch) as err:
+        ingest([corpus], other, embedder)
+    assert "--rebuild" in str(err.value) and "chunker" in str(err.value)
+    # a model with another id or dimension is refused at query time too
+    from rag.embed import Embedder
+
+    fake = Embedder("some/other-model", lambda t: np.ones((len(t), 8)), 8)
+    with pytest.raises(IndexMismatch) as err:
+        Retriever(Index.load(settings.index_dir), fake, settings)
+    assert "model id" in str(err.value) and "rebuild" in str(err.value)
+    # and the index is untouched
+    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
+    report = ingest([corpus], other, embedder, rebuild=True)
+    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == other.chunk_tokens
+    assert report.documents == 2 and not report.rebuilt
+    # `rag ingest --rebuild-on-mismatch` (make run): rebuilt instead of refused, and it says why
+    report = ingest([corpus], settings, embedder, rebuild_on_mismatch=True)
+    assert "chunker" in report.rebuilt and report.documents == 2
+    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
+
+
+def test_incremental_reingest(settings, embedder, corpus):
+    first = ingest([corpus], settings, embedder)
+    assert first.embedded == first.chunks
+    # nothing changed: nothing is embedded, even with the embedding cache off
+    again = ingest([corpus], settings, embedder, use_cache=False)
+    assert again.embedded == 0 and sorted(again.unchanged) == sorted(first.added)
+    # one file edited, one added, one removed
+    (corpus / "brief.md").write_text("## 青岛高新区简讯\n\n论坛改期举办，预计吸引300名专家。\n", encoding="utf-8")
+    (corpus / "new.txt").write_text("青岛高新区新设立一支规模10亿元的天使投资基金，重点投向海洋科技。", encoding="utf-8")
+    before = Index.load(settings.index_dir)
+    seed_rows = [i for i, c in enumerate(before.chunks) if c.doc_id.endswith("seed.txt")]
+    seed_vecs = before.vectors_of(seed_rows)
+    report = ingest([corpus], settings, embedder, use_cache=False)
+    assert [Path(d).name for d in report.updated] == ["brief.md"]
+    assert [Path(d).name for d in report.added] == ["new.txt"]
+    new_chunks = sum(1 for c in Index.load(settings.index_dir).chunks if not c.doc_id.endswith("seed.txt"))
+    assert report.embedded == new_chunks  # only the edited and the new file were embedded
+    after = Index.load(settings.index_dir)
+    rows = [i for i, c in enumerate(after.chunks) if c.doc_id.endswith("seed.txt")]
+    assert np.allclose(after.vectors_of(rows), seed_vecs)  # unchanged vectors carried over
+    (corpus / "new.txt").unlink()
+    report = ingest([corpus], settings, embedder)
+    assert [Path(d).name for d in report.removed] == ["new.txt"]
+    assert not any(c.doc_id.endswith("new.txt") for c in Index.load(settings.index_dir).chunks)
+    assert "天使投资基金" not in " ".join(h.chunk.text for h in _search(settings, embedder, "天使投资基金").hits)
+
+
+def test_other_roots_are_kept_and_documents_can_be_removed(settings, embedder, corpus, tmp_path):
+    ingest([corpus], settings, embedder)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("青岛高新区新设立一支规模10亿元的天使投资基金。", encoding="utf-8")
+    ingest([extra], settings, embedder)
+    idx = Index.load(settings.index_dir)
+    assert len(idx.documents) == 3
+    ingest([corpus], settings, embedder)  # re-ingesting one folder leaves other files alone
+    idx = Index.load(settings.index_dir)
+    assert len(idx.documents) == 3
+    extra_id = next(d for d in idx.documents if d.endswith("extra.txt"))
+    report = remove_documents([extra_id], settings)
+    assert report.removed == [extra_id]
+    idx = Index.load(settings.index_dir)
+    assert extra_id not in idx.documents and not idx.rows_of_document(extra_id).size
+    with pytest.raises(KeyError):
+        remove_documents(["not-there"], settings)
+
+
+def test_identical_documents_are_stored_once(settings, embedder, corpus):
+    shutil.copy(corpus / "seed.txt", corpus / "seed-copy.txt")
+    report = ingest([corpus], settings, embedder)
+    assert len(report.duplicates) == 1
+    idx = Index.load(settings.index_dir)
+    assert len(idx.documents) == 2
+    kept = idx.documents[next(iter(report.duplicates.values()))]
+    assert next(iter(report.duplicates)) in kept.aliases
+
+
+def test_bad_files_are_skipped_and_never_abort_the_batch(settings, embedder, corpus):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01garbage\x00")
+    (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
+    report = ingest([corpus], settings, embedder)
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "photo.jpg", "broken.pdf"}
+    assert report.documents == 2
+
+
+def test_a_failed_build_leaves_the_previous_index(settings, embedder, corpus, monkeypatch):
+    ingest([corpus], settings, embedder)
+    before = Index.load(settings.index_dir)
+    (corpus / "new.txt").write_text("新的一篇简讯，讲述海洋科技。", encoding="utf-8")
+    import rag.index.bm25
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rag.index.bm25.LexicalIndex, "build", boom)
+    with pytest.raises(OSError):
+        ingest([corpus], settings, embedder)
+    after = Index.load(settings.index_dir)
+    assert after.generation == before.generation and len(after.chunks) == len(before.chunks)
+    assert [p.name for p in settings.index_dir.glob("gen-*")] == [before.generation.name]
+
+
+def test_killing_an_ingest_leaves_the_previous_index_loadable(settings, embedder, corpus, tmp_path):
+    """kill -9 a real `rag ingest` at many moments; the index must always load, old or new."""
+    ingest([corpus], settings, embedder)
+    old = Index.load(settings.index_dir)
+    big = tmp_path / "big"
+    big.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(12):  # enough work to take a few seconds
+        (big / f"copy{i}.txt").write_text(text.replace("青岛", f"第{i}版青岛"), encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(settings.cache_dir.parent), "RAG_CACHE_DIR": str(settings.cache_dir)}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(big), "--index", str(settings.index_dir), "--quiet"]
+    outcomes = set()
+    for delay in (2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0):
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        idx = Index.load(settings.index_dir)  # never half-written
+        new_docs = [d for d in idx.documents if "/big/" in f"/{d}"]
+        assert len(new_docs) in (0, 12)  # the old index, or the complete new one
+        assert set(idx.documents) - set(new_docs) == set(old.documents)
+        assert idx.vectors.ntotal == len(idx.chunks) == idx.lexical.n
+        outcomes.add("new" if new_docs else "old")
+        if finished or new_docs:
+            break
+    assert "old" in outcomes  # at least one kill landed mid-ingest
+    live = current_generation(settings.index_dir)
+    assert live is not None
