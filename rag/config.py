@@ -161,21 +161,14 @@ def coerce(key: str, value, default):
         if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.strip().lower() in ("1", "true", "yes", "on")
         raise bad()
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+    if isinstance(default, (int, float)):  # bool is handled above
+        number = type(default)
+        exact = (int,) if number is int else (int, float)
+        if isinstance(value, exact) and not isinstance(value, bool):
+            return number(value)
         if isinstance(value, str):
             try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise bad()
-    if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
+                return number(value.strip())
             except ValueError:
                 pass
         raise bad()

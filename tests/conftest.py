@@ -25,7 +25,7 @@ def model_cache_dir():
 def settings(tmp_path, model_cache_dir):
     """Settings with a private index folder and embedding cache, and the shared model."""
     from rag.config import load_settings
-    from rag.embeddings import prepare_default_model
+    from rag.embed import prepare_default_model
 
     prepare_default_model(model_cache_dir)
     tmp_cache = tmp_path / "cache"
@@ -39,7 +39,7 @@ def settings(tmp_path, model_cache_dir):
 @pytest.fixture(scope="session")
 def embedder(model_cache_dir):
     from rag.config import load_settings
-    from rag.embeddings import load_embedder
+    from rag.embed import load_embedder
 
     return load_embedder(load_settings(env={}, cache_dir=model_cache_dir))
 
@@ -55,7 +55,7 @@ def seed_settings(tmp_path_factory, model_cache_dir):
     import shutil
 
     from rag.config import load_settings
-    from rag.embeddings import prepare_default_model
+    from rag.embed import prepare_default_model
 
     prepare_default_model(model_cache_dir)
     base = tmp_path_factory.mktemp("seed")
@@ -67,6 +67,6 @@ def seed_settings(tmp_path_factory, model_cache_dir):
 @pytest.fixture(scope="session")
 def seed_assistant(seed_settings, embedder):
     """An extractive Assistant over the seed bulletin (shared by tests; do not ingest into it)."""
-    from rag.assistant import Assistant
+    from rag.answering import Assistant
 
     return Assistant.build(seed_settings.corpus_dir, settings=seed_settings, embedder=embedder)

@@ -1,6 +1,6 @@
 """Text helpers every stage shares: characters, sentences, citation markers, language and terms."""
 from .chars import CJK, count_cjk, has_cjk, normalize, squash
-from .language import KINDS, AskedFor, answer_type, asked_for, language, type_fit
+from .detect import KINDS, AskedFor, answer_type, asked_for, language, type_fit
 from .markers import MARKER, marker_numbers, strip_markers
 from .sentences import clauses, sentence_ends, split_sentences
 from .terms import (TOKENIZERS, check_scheme, coverage, jieba, question_terms, question_words, tokenize,
