@@ -32,10 +32,8 @@ def stub():
 
 def _llm_bot(seed_assistant, llm, timeout=5.0):
     """An LLM-answering Assistant sharing the seed index and model."""
-    bot = Assistant(seed_assistant.settings.replace(answerer="llm", llm_timeout=timeout),
-                    seed_assistant.embedder, llm)
-    bot._loaded = seed_assistant._loaded
-    return bot
+    return Assistant(seed_assistant.settings.replace(answerer="llm", llm_timeout=timeout),
+                     seed_assistant.embedder, llm, index=seed_assistant.index)
 
 
 def _openai(stub, timeout=5.0):
@@ -172,11 +170,11 @@ def test_llm_garbage_falls_back_to_extractive(seed_assistant, stub, reply, reaso
 
 
 def test_llm_slow_endpoint_times_out_and_falls_back(seed_assistant, stub):
-    stub.script = lambda body: Reply(GOOD.format(n=1), delay=8)
+    stub.script = lambda body: Reply(GOOD.format(n=1), delay=30)
     bot = _llm_bot(seed_assistant, _openai(stub, timeout=1.0), timeout=1.0)
     t0 = time.monotonic()
     ans = bot.ask(Q_PROJECTS)
-    assert time.monotonic() - t0 < 6
+    assert time.monotonic() - t0 < 20  # the 30 s reply was not waited for (margin for a busy machine)
     assert ans.backend == "extractive" and "in time" in ans.note and "311" in ans.text
 
 
