@@ -81,7 +81,8 @@ class _Bar:
             self.bar = None
 
 
-def print_report(report, out=sys.stdout) -> None:
+def print_report(report, out=None) -> None:
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     print(f"documents: {report.documents}  chunks: {report.chunks}  "
           f"added: {len(report.added)}  updated: {len(report.updated)}  "
           f"unchanged: {len(report.unchanged)}  removed: {len(report.removed)}  "
@@ -176,7 +177,8 @@ def cmd_search(args) -> int:
     return 0
 
 
-def print_hits(res, out=sys.stdout) -> None:
+def print_hits(res, out=None) -> None:
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     if not res.found:
         print("(nothing relevant found: every passage is under the relevance floor)", file=out)
     for h in res.hits:
@@ -294,8 +296,9 @@ def open_assistant(args):
     return bot
 
 
-def print_answer(stream, out=sys.stdout) -> None:
+def print_answer(stream, out=None) -> None:
     """Stream an answer to ``out``, then its note and its sources."""
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     for piece in stream:
         print(piece, end="", flush=True, file=out)
     print(file=out)

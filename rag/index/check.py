@@ -95,12 +95,14 @@ def _other_generations(r: CheckReport, folder: Path, live: Path | None) -> None:
         if is_unfinished(g):
             r.notes.append(f"{g.name}: a build that never finished ({WRITING}); the next ingest deletes it")
         elif seq is not None and live_seq is not None and seq < live_seq:
-            r.notes.append(f"{g.name}: an older generation (sequence {seq} < {live_seq}); the next ingest deletes it")
+            r.notes.append(f"{g.name}: an older generation (sequence {seq} < {live_seq}); the next ingest "
+                           "deletes it")
         elif seq is None:
             r.notes.append(f"{g.name}: no intact {MANIFEST}, so nothing proves it is superseded; it is kept "
                            "(delete it yourself if you do not need it)")
         else:
-            r.notes.append(f"{g.name}: a complete generation newer than the live one (sequence {seq}); it is kept")
+            r.notes.append(f"{g.name}: a complete generation newer than the live one (sequence {seq}; "
+                           f"CURRENT was rolled back from it?); it is kept")
 
 
 def _check_metadata(r: CheckReport, gen: Path, manifest, counts: dict) -> None:

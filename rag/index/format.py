@@ -17,7 +17,7 @@ Layout of an index folder::
 A build writes a new generation folder, then swaps ``CURRENT``; a process killed at any
 moment leaves the previous generation as the live one. A lost or unreadable ``CURRENT`` is
 recovered from the newest complete generation. A writer deletes only what it can prove is not
-needed: the generation it replaced, generations older than the live one (lower sequence
+needed: the live generation it replaced, generations older than that one (lower sequence
 number), and folders of builds that never finished (``.writing``). Nothing is pickled.
 """
 from __future__ import annotations
@@ -262,15 +262,18 @@ def write_pointer(folder: Path, gen: Path) -> None:
 
 
 def commit_generation(folder: Path, gen: Path, previous: Path | None) -> None:
-    """Make ``gen`` the live generation atomically, then remove ``previous`` (the generation it
-    replaces) and any other generation it provably supersedes."""
+    """Make ``gen`` the live generation atomically, then remove ``previous`` (the live one it
+    replaces) and the generations older than ``previous`` (superseded by it before)."""
     _fsync_tree(gen)
     write_pointer(folder, gen)
     (gen / WRITING).unlink(missing_ok=True)
     _fsync_dir(gen)
-    if previous is not None and previous.name != gen.name:
-        shutil.rmtree(previous, ignore_errors=True)
-    remove_superseded(folder, gen)
+    if previous is None or previous.name == gen.name:
+        return
+    below = sequence_of(previous)
+    shutil.rmtree(previous, ignore_errors=True)
+    if below is not None:
+        remove_superseded(folder, gen, below)
 
 
 def remove_debris(folder: Path) -> None:
@@ -284,14 +287,12 @@ def remove_debris(folder: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def remove_superseded(folder: Path, live: Path) -> None:
-    """Intact generations with a lower sequence number than ``live`` (written before it, so
-    superseded by it). Folders whose manifest cannot be read are kept: nothing proves them old."""
-    seq = sequence_of(live)
-    if seq is None:
-        return
+def remove_superseded(folder: Path, live: Path, below: int) -> None:
+    """Finished generations numbered below ``below`` (older than the generation ``live`` was
+    built from). Kept: folders whose manifest cannot be read (nothing proves them old), and a
+    newer one someone rolled ``CURRENT`` back from."""
     for g in generation_dirs(folder):
-        if g.name != live.name and not is_unfinished(g) and (s := sequence_of(g)) is not None and s < seq:
+        if g.name != live.name and not is_unfinished(g) and (s := sequence_of(g)) is not None and s < below:
             shutil.rmtree(g, ignore_errors=True)
 
 

@@ -169,9 +169,12 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 def reuse_unchanged(plan: IngestPlan) -> None:
     """A document read again with the same text keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
+    roots = _roots(plan)
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
         if prev is not None and prev.fingerprint == prep.document.fingerprint:
+            # copies under the ingested paths were found again (or are gone); others stay
+            _forget_aliases_under(prev, roots, set())
             prep.document.aliases = sorted(set(prev.aliases) | set(prep.document.aliases))
             prep.document.alias_paths = {**prev.alias_paths, **prep.document.alias_paths}
             plan.kept[doc_id] = prep.document

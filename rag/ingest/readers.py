@@ -337,7 +337,8 @@ def check_size(size: int, ext: str, limits: ReadLimits) -> None:
     if ext == ".pdf" and size > limits.max_pdf_mb * MB:
         raise ReadError(f"too large for a PDF: {size / MB:,.1f} MB > {limits.max_pdf_mb:g} MB (limits.max_pdf_mb)")
     if ext in (".txt", ".md", ".markdown") and size > 4 * limits.max_chars:  # no character takes over 4 bytes
-        raise ReadError(f"too long: {size / MB:,.1f} MB of text holds more than {limits.max_chars:,} "
+        amount = f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.1f} KB"
+        raise ReadError(f"too long: {amount} of text holds more than {limits.max_chars:,} "
                         "characters (limits.max_chars)")
 
 
