@@ -160,7 +160,7 @@ def language_of(accept_language: str | None) -> str:
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
         q = 1.0
-        m = re.search(r"q\s*=\s*([0-9.]+)", params)
+        m = re.search(r"q\s*=\s*([^;\s]*)", params)
         if m:
             try:
                 q = float(m.group(1))

@@ -47,14 +47,15 @@ def reasons(path: Path, limits: ReadLimits | None = None) -> list[str]:
 
 
 PEAK = """
-import resource, sys
+import re, sys
 from pathlib import Path
 from rag.index import ingest
 from rag.config import load_settings
 from tests.faults.conftest import fake_embedder
 s = load_settings(env={}, index_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))
 report = ingest([Path(p) for p in sys.argv[1].split(",")], s, fake_embedder())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# this process's own peak (VmHWM starts afresh at exec; ru_maxrss would carry the parent's over)
+print(int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024)
 print([(Path(x.path).name, x.reason) for x in report.skipped])
 """
 
