@@ -70,8 +70,8 @@ def measure(folder: Path, runs: int) -> dict:
     return {"bytes": size, "files": len(idx.manifest.files), "runs": runs,
             "seconds": {k: [round(x, 3) for x in v] for k, v in times.items()},
             "median": {k: round(v, 3) for k, v in med.items()},
-            "overhead": round(med["verify"] / med["no_verify"] - 1, 4),
-            "hash_share_of_open": round(med["hash_only"] / med["verify"], 4),
+            "overhead": round(med["verify"] / med["no_verify"] - 1, 3),
+            "hash_share_of_open": round(med["hash_only"] / med["verify"], 3),
             "hash_gb_per_s": round(size / med["hash_only"] / 1e9, 2)}
 
 

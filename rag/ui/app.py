@@ -187,13 +187,14 @@ class UI:
         """The documents table, filtered by ``doc_query``."""
         return documents_table(self.bot.documents(), self.bot.passages_per_document(), doc_query, _lang(lang))
 
-    def export(self, history: list | None, turns: dict | None, lang: str = "en") -> str:
-        """The conversation so far with the sources of each answer, as a Markdown file."""
+    def export(self, history: list | None, turns: dict | None, lang: str = "en"):
+        """The conversation so far with the sources of each answer, as a Markdown file (shown as a
+        download link)."""
         lang = _lang(lang)
         when = time.strftime("%Y-%m-%d %H:%M")
         path = self.exports / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.md"
         path.write_text(conversation_markdown(history or [], turns or {}, lang, when), encoding="utf-8")
-        return str(path)
+        return gr.update(value=str(path), visible=True)
 
     def refresh(self, lang: str = "en", doc_query: str = "") -> tuple:
         """Fresh document lists for both dropdowns, the model/index summary and the table."""
@@ -260,7 +261,7 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
                 with gr.Row():
                     export = gr.Button(i18n("export"), elem_id="export-btn", size="sm")
                     exported = gr.File(label=i18n("export_file"), interactive=False, elem_id="export-file",
-                                       height=80)
+                                       visible=False)
             with gr.Column(scale=2, elem_id="sources-col"):
                 gr.Markdown(i18n("sources_title"))
                 sources.render()

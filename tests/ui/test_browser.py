@@ -133,7 +133,7 @@ def test_ask_open_source_upload_table_export_in_each_language(app, page, tmp_pat
     wait_text(page, "#doc-table", f"{name}科技通报")
     table = page.inner_text("#doc-table")
     assert all(col in table for col in want["columns"]) and "青岛高新区" not in table
-    page.screenshot(path=str(shots / f"screenshot-documents{suffix}.png"))
+    page.locator("#doc-table-box").screenshot(path=str(shots / f"screenshot-documents{suffix}.png"))
 
     # the conversation with its sources, as Markdown
     page.click("#export-btn")

@@ -140,6 +140,6 @@ def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
     *_, (html, sources, turns) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
     assert "作者：肖玲玲" in sources and "来源 1" in html
     history = [{"role": "user", "content": "问题"}, {"role": "assistant", "content": html}]
-    path = ui.export(history, turns, "zh")
+    path = ui.export(history, turns, "zh")["value"]
     text = open(path, encoding="utf-8").read()
     assert path.endswith(".md") and "## 问题 1" in text and "新引进高质量项目311个" in text and "肖玲玲" in text
