@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
 from .config import Settings, SettingsError, check_k, load_settings
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from .text.chars import escape_controls
 
 
 def one_line(text) -> str:
     """``text`` on one line: line breaks, tabs and other control characters (a file name may
     hold any of them) written as escapes, so each record of the output stays one line."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text or ""))
+    return escape_controls(str(text or ""))
 
 
 def k_option(value: str) -> int:
@@ -218,7 +216,7 @@ def cmd_eval(args) -> int:
     if not ks or ks[0] < 1:
         raise ValueError("--k needs positive cut-offs such as 1,3,5,10")
     corpus, raws, skipped, sample = prepare_corpus([Path(p) for p in args.corpus], questions, args.sample_docs,
-                                                   args.seed, s.cache_dir, _log)
+                                                   args.seed, s.cache_dir, _log, s.limits)
     if args.configs:
         configs = load_configs(args.configs)
     else:

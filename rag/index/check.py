@@ -38,23 +38,30 @@ class CheckReport:
 
 def check_index(folder: str | Path) -> CheckReport:
     """Check the index at ``folder`` as far as it can be read; never raises for what it finds."""
-    folder = Path(folder)
-    r = CheckReport(folder)
+    r = CheckReport(Path(folder))
+    try:
+        _check(r, Path(folder))
+    except Exception as exc:  # a state nobody foresaw: said, not raised
+        r.problems.append(f"the check could not finish ({exc.__class__.__name__}: {exc})")
+    return r
+
+
+def _check(r: CheckReport, folder: Path) -> None:
     if not folder.is_dir():
         r.problems.append(f"no index at {folder}: the folder does not exist")
-        return r
-    gen, pointer_problem = read_pointer(folder)
+        return
+    gen, _ = read_pointer(folder)
     if gen is None:
         try:
             gen, note = live_generation(folder)
         except IndexCorrupt as exc:
             r.problems.append(str(exc))
             _other_generations(r, folder, None)
-            return r
+            return
         if gen is None:
             r.problems.append(f"no index at {folder}: build one with `rag ingest corpus/ --index {folder}`")
             _other_generations(r, folder, None)
-            return r
+            return
         r.problems.append(note)
     else:
         r.ok.append(f"{CURRENT} names {gen.name}")
@@ -63,7 +70,7 @@ def check_index(folder: str | Path) -> CheckReport:
         manifest = read_manifest(gen, folder)
     except (IndexMismatch, IndexCorrupt) as exc:
         r.problems.append(str(exc))
-        return r
+        return
     r.ok.append(f"{gen.name}/{MANIFEST} intact (format {manifest.format_version}, sequence {manifest.sequence})")
     bad = verify_files(gen, manifest.files, first_only=False)
     r.problems.extend(f"{gen.name}/{p}" for p in bad)
@@ -83,7 +90,6 @@ def check_index(folder: str | Path) -> CheckReport:
         r.ok.append(f"{manifest.chunks} passages in each of: {', '.join(counts)}")
     else:
         r.problems.append("passage counts disagree: " + ", ".join(f"{v} in {k}" for k, v in counts.items()))
-    return r
 
 
 def _other_generations(r: CheckReport, folder: Path, live: Path | None) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 from ..types import Chunk, Document
 from .bm25 import LexicalIndex
 from .format import (IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
-                     read_manifest, read_metadata)
+                     read_manifest, read_metadata, read_pointer)
 from .integrity import verify_files
 from .vectors import exact_vectors, load_vector_index
 
@@ -34,14 +34,28 @@ class Index:
     def load(cls, folder: str | Path, verify: bool = True) -> "Index":
         """The live generation of ``folder``. Every file is checked against the checksum its
         manifest recorded (``verify=False`` skips that; for measuring only). Any damage raises
-        :class:`IndexCorrupt` naming the file; another format, :class:`IndexMismatch`."""
+        :class:`IndexCorrupt` naming the file; another format, :class:`IndexMismatch`.
+
+        A writer in another process may make a new generation live and delete the old one while
+        this reads it: then the new one is read instead."""
         folder = Path(folder)
-        try:
-            gen, recovered = live_generation(folder)
-        except OSError as exc:
-            raise IndexCorrupt(f"the index at {folder} cannot be read ({exc}). " + damage_hint(folder)) from exc
-        if gen is None:
-            raise IndexNotFound(f"no index at {folder}: build one with `rag ingest corpus/ --index {folder}`")
+        for attempt in range(3):
+            try:
+                gen, recovered = live_generation(folder)
+            except OSError as exc:
+                raise IndexCorrupt(f"the index at {folder} cannot be read ({exc}). " + damage_hint(folder)) from exc
+            if gen is None:
+                raise IndexNotFound(f"no index at {folder}: build one with `rag ingest corpus/ --index {folder}`")
+            try:
+                return cls._read(folder, gen, recovered, verify)
+            except IndexCorrupt:
+                now = read_pointer(folder)[0]
+                if attempt == 2 or now is None or now.name == gen.name:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _read(cls, folder: Path, gen: Path, recovered: str, verify: bool) -> "Index":
         manifest = read_manifest(gen, folder)
         try:
             problems = verify_files(gen, manifest.files) if verify else []
@@ -91,4 +105,5 @@ class Index:
                 "model": m.model.get("id"), "dim": m.model.get("dim"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created,
                 "bytes": self.size_on_disk()}
+
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..answering import best_sentence, char_overlap
 from ..text import MARKER, marker_numbers
+from ..text.chars import escape_controls
 from ..types import Answer, Citation, Document, Hit, IngestReport, Skipped
 from .texts import reason, t
 
@@ -177,7 +178,7 @@ def doc_choices(documents: list[Document]) -> list[tuple[str, str]]:
 
 def code(text: str) -> str:
     """``text`` as inline Markdown code on one line, whatever characters a file name holds."""
-    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: m.group().encode("unicode_escape").decode("ascii"), text or "")
+    text = escape_controls(text)
     fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -162,3 +162,31 @@ def test_a_deleted_copy_leaves_the_alias_list(built, fake, corpus):
     ingest([corpus], built, fake)
     idx = Index.load(built.index_dir)
     assert not any(d.aliases for d in idx.documents.values())
+
+
+def test_readers_never_fail_while_writers_swap_generations(built, tmp_path):
+    """Processes that open the index while another writes it: the old generation is deleted
+    under them as the new one goes live; they read the new one instead of failing."""
+    stop = threading.Event()
+    errors, loads = [], [0]
+
+    def read():
+        while not stop.is_set():
+            try:
+                idx = Index.load(built.index_dir)
+                assert idx.vectors.ntotal == len(idx.chunks)
+                loads[0] += 1
+            except Exception as exc:  # pragma: no cover - the assertion below shows it
+                errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    for i in range(6):
+        f = tmp_path / f"n{i}.txt"
+        f.write_text(f"第{i}号简讯：海鸥湾示范区新建智能灯塔{i + 20}座。", encoding="utf-8")
+        ingest([f], built, fake_embedder())
+    stop.set()
+    for t in readers:
+        t.join(30)
+    assert not errors and loads[0] > 6
