@@ -278,7 +278,7 @@ def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
     plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
     check_paths(plan.paths)
     model = embedder.fingerprint
-    with write_lock(plan.folder, on_wait=log):
+    with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
         open_existing(plan, model, settings, rebuild, rebuild_on_mismatch, log)
         read(plan, settings, progress)
         diff(plan)
@@ -310,7 +310,7 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
     folder = Path(index_dir or settings.index_dir)
     report = IngestReport()
     log = log or (lambda msg: None)
-    with write_lock(folder, on_wait=log):
+    with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
         old = Index.load(folder)
         if old.recovered:
             log(f"rag: {old.recovered}")

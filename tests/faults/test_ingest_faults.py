@@ -56,7 +56,7 @@ def test_nothing_readable_never_replaces_or_creates_an_index(built, fake, tmp_pa
     assert code == 1 and "tool.pdf: unreadable PDF" in out
 
 
-def test_a_waiting_writer_says_so(built, fake, corpus, capsys):
+def test_a_waiting_writer_says_so(built, fake, corpus, cli):
     """A second `rag ingest` waiting on the lock printed nothing."""
     messages = []
     with write_lock(built.index_dir):
@@ -67,6 +67,15 @@ def test_a_waiting_writer_says_so(built, fake, corpus, capsys):
         assert "waiting" in messages[0] and str(built.index_dir) in messages[0]
     t.join(30)
     assert not t.is_alive()
+    result = []
+    with write_lock(built.index_dir):
+        t = threading.Thread(target=lambda: result.append(cli("ingest", corpus, "--index", built.index_dir, "--quiet")))
+        t.start()
+        time.sleep(0.5)
+        assert t.is_alive()
+    t.join(30)
+    code, out, errs = result[0]
+    assert code == 0 and f"rag: waiting for process {os.getpid()}, which is writing the index at" in errs
 
 
 def test_concurrent_writers_all_land(built, tmp_path):
