@@ -133,7 +133,7 @@ def diff(plan: IngestPlan) -> None:
 def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
     """Drop the aliases of ``doc`` whose file lies under ``roots`` (they come back when read
     again); True when one is gone for good."""
-    gone = [a for a in doc.aliases if _under(doc.alias_paths.get(a, ""), roots)]
+    gone = [a for a in doc.aliases if doc.alias_paths.get(a) and _under(doc.alias_paths[a], roots)]
     for a in gone:
         doc.aliases.remove(a)
         doc.alias_paths.pop(a, None)
