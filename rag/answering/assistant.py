@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..config import Settings, load_settings
+import numpy as np
+
+from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
 from ..index import Index, IndexNotFound, ingest, remove_documents
 from ..search import Filters, Query, Retriever
@@ -50,6 +52,7 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, llm=None,
                  log=lambda msg: None, index: Index | None = None):
         self.settings = settings
+        self.log = log
         self.embedder = embedder or load_embedder(settings, log)
         self.llm = llm if llm is not None else llm_mod.chat_model_from_settings(settings)
         self._loaded: _Loaded | None = None
@@ -84,7 +87,10 @@ class Assistant:
 
     def reload(self) -> None:
         """Load the index's current generation (after another process changed it)."""
-        self._load(Index.load(self.settings.index_dir))
+        index = Index.load(self.settings.index_dir)
+        if index.recovered:
+            self.log(f"rag: {index.recovered}")
+        self._load(index)
 
     def _load(self, index: Index) -> None:
         s = self.settings
@@ -109,20 +115,27 @@ class Assistant:
     def ingest(self, paths: Iterable[str | Path], progress=None, rebuild: bool = False) -> IngestReport:
         """Add or refresh files and folders; questions keep running on the old index meanwhile."""
         with self._write:
-            report = ingest(list(paths), self.settings, self.embedder, rebuild=rebuild, progress=progress)
+            report = ingest(list(paths), self.settings, self.embedder, rebuild=rebuild, progress=progress,
+                            log=self.log)
             self.reload()
         return report
 
     def remove(self, doc_ids: list[str]) -> IngestReport:
         """Remove documents (by id) from the index."""
         with self._write:
-            report = remove_documents(list(doc_ids), self.settings)
+            report = remove_documents(list(doc_ids), self.settings, log=self.log)
             self.reload()
         return report
 
     def documents(self) -> list:
         """The documents in the index (``Document`` records), by title."""
         return sorted(self.index.documents.values(), key=lambda d: (d.title or d.doc_id))
+
+    def passages_per_document(self) -> dict[str, int]:
+        """How many passages each document has in the index."""
+        ids, counts = np.unique(self.index.doc_of_row.astype(str), return_counts=True) if len(
+            self.index.doc_of_row) else ([], [])
+        return {str(i): int(c) for i, c in zip(ids, counts)}
 
     def info(self) -> dict:
         """Which model and index are loaded, and their sizes."""
@@ -184,7 +197,8 @@ class Assistant:
         """This index as a LangChain ``BaseRetriever`` (for your own chains)."""
         from ..integrations.langchain import BulletinRetriever
 
-        return BulletinRetriever(assistant=self, k=k or self.settings.k, mode=mode, filters=filters)
+        return BulletinRetriever(assistant=self, k=check_k(self.settings.k if k is None else k), mode=mode,
+                                 filters=filters)
 
 
 _DEFAULT: dict[str, Assistant] = {}

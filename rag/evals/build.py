@@ -87,12 +87,14 @@ def write_corpus_jsonl(docs: list[RawDocument], folder: Path, label: str) -> Pat
 
 
 def prepare_corpus(paths: list[Path], questions: list[Question], sample_docs: int | None, seed: int,
-                   cache_dir: Path, log: Log = lambda s: None) -> tuple[list[Path], list[RawDocument], list[Skipped], str]:
-    """Read the corpus, or write a sample of it (:func:`sample_corpus`) under ``cache_dir``.
+                   cache_dir: Path, log: Log = lambda s: None,
+                   limits=None) -> tuple[list[Path], list[RawDocument], list[Skipped], str]:
+    """Read the corpus, or write a sample of it (:func:`sample_corpus`) under ``cache_dir``;
+    ``limits`` are the settings' :class:`~rag.config.ReadLimits` (the ingest reads with them too).
 
     Returns the paths to index, their documents, the files skipped, and a note on the sample.
     """
-    raws, skipped = read_all(paths)
+    raws, skipped = read_all(paths, limits)
     if not raws:
         raise ValueError(f"no readable documents in {', '.join(map(str, paths))}"
                          + (f" ({skipped[0].path}: {skipped[0].reason})" if skipped else ""))

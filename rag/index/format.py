@@ -4,33 +4,42 @@ Layout of an index folder::
 
     index/
       CURRENT            name of the live generation (replaced atomically)
-      .lock              held by the one process writing
+      .lock              held by the one process writing (it holds that process's id)
       gen-<stamp>/       one complete, immutable build
-        manifest.json    format version, model, chunker, lexical settings, documents
+        manifest.json    format version, sequence number, model, chunker, lexical settings,
+                         documents, and the size and xxh3-128 checksum of every other file
         meta.sqlite      documents and chunks (row number = vector id)
         vectors.faiss    FAISS index (faiss.write_index)
         vectors.npy      exact vectors, only for lossy index types (ivfpq)
         lexical/         bm25s arrays + JSON
+        .writing         only while the build is under way
 
 A build writes a new generation folder, then swaps ``CURRENT``; a process killed at any
-moment leaves the previous generation as the live one. Nothing is pickled.
+moment leaves the previous generation as the live one. A lost or unreadable ``CURRENT`` is
+recovered from the newest complete generation. A writer deletes only what it can prove is not
+needed: the live generation it replaced, generations older than that one (lower sequence
+number), and folders of builds that never finished (``.writing``). Nothing is pickled.
 """
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..types import Chunk, Document
+from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: checksums of every file, sequence numbers, alias paths
 CURRENT = "CURRENT"
+_GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
 
 
 class IndexNotFound(FileNotFoundError):
@@ -42,7 +51,7 @@ class IndexMismatch(RuntimeError):
 
 
 class IndexCorrupt(RuntimeError):
-    """The live generation is unreadable."""
+    """The live generation is unreadable or damaged."""
 
 
 @dataclass
@@ -55,19 +64,62 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     created: str = ""
     chunks: int = 0
+    sequence: int = 0  # 1 for the first generation of a folder, one more for each later one
+    files: dict[str, dict] = field(default_factory=dict)  # path in the generation -> bytes, xxh3_128
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
+        data = dict(self.__dict__)
+        data["digest"] = json_digest(data)
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "Manifest":
+        """The manifest in ``text``; ValueError when it is not one this version wrote intact."""
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        digest = data.pop("digest", None)
+        if data.get("format_version") == FORMAT_VERSION and digest != json_digest(data):
+            raise ValueError("its content does not match its digest (it was changed after it was written)")
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 def rebuild_hint(folder: Path) -> str:
     return (f"rebuild it: `rag ingest PATH... --index {folder} --rebuild` "
             f"(or delete {folder} and ingest again)")
+
+
+def damage_hint(folder: Path) -> str:
+    return (f"Nothing was read from it. `rag check --index {folder}` lists every problem; to repair, "
+            + rebuild_hint(folder))
+
+
+def read_manifest(gen: Path, folder: Path) -> Manifest:
+    """The manifest of ``gen``: :class:`IndexMismatch` for another format version (with the
+    rebuild hint), :class:`IndexCorrupt` naming the file when it is unreadable or altered."""
+    try:
+        data = json.loads((gen / MANIFEST).read_bytes().decode("utf-8"))
+        version = data.get("format_version") if isinstance(data, dict) else None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"the index at {folder} is damaged: {gen.name}/{MANIFEST} is unreadable "
+                           f"({exc.__class__.__name__}: {exc}). " + damage_hint(folder)) from exc
+    if version != FORMAT_VERSION:
+        raise IndexMismatch(f"the index at {folder} does not match: index format {version!r}, this version "
+                            f"reads {FORMAT_VERSION}. Vectors are never mixed; " + rebuild_hint(folder) + ".")
+    try:
+        manifest = Manifest.from_json(json.dumps(data))
+        _check_types(manifest)
+    except (ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"the index at {folder} is damaged: {gen.name}/{MANIFEST}: {exc}. "
+                           + damage_hint(folder)) from exc
+    return manifest
+
+
+def _check_types(m: Manifest) -> None:
+    for name, kind in (("model", dict), ("chunker", dict), ("documents", dict), ("files", dict),
+                       ("lexical", str), ("index_type", str), ("chunks", int), ("sequence", int)):
+        if not isinstance(getattr(m, name), kind):
+            raise TypeError(f"{name!r} is not a {kind.__name__}")
 
 
 def check_compatible(manifest: Manifest, folder: Path, model: dict | None = None,
@@ -91,26 +143,97 @@ def check_compatible(manifest: Manifest, folder: Path, model: dict | None = None
 
 
 # ------------------------------------------------------------ generations
-def current_generation(folder: Path) -> Path | None:
+def generation_dirs(folder: Path) -> list[Path]:
+    """Every generation folder (``gen-*``) in ``folder``, by name."""
+    try:
+        return sorted(p for p in Path(folder).glob("gen-*") if _GEN_NAME.fullmatch(p.name) and p.is_dir())
+    except OSError:
+        return []
+
+
+def is_unfinished(gen: Path) -> bool:
+    """A build that never finished (or finished without clearing its marker)."""
+    return (gen / WRITING).exists()
+
+
+def read_pointer(folder: Path) -> tuple[Path | None, str]:
+    """The generation ``CURRENT`` names, or None and what is wrong with it."""
     pointer = Path(folder) / CURRENT
-    if not pointer.is_file():
+    if not pointer.exists() and not pointer.is_symlink():
+        return None, f"{CURRENT} is missing"
+    try:
+        name = pointer.read_bytes()[:256].decode("ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{CURRENT} is unreadable ({exc.__class__.__name__})"
+    if not _GEN_NAME.fullmatch(name):
+        return None, f"{CURRENT} does not name a generation ({name[:40]!r})"
+    gen = Path(folder) / name
+    if not gen.is_dir():
+        return None, f"{CURRENT} names {name}, which does not exist"
+    return gen, ""
+
+
+def sequence_of(gen: Path) -> int | None:
+    """The sequence number of a generation whose manifest is intact, else None."""
+    try:
+        m = Manifest.from_json((gen / MANIFEST).read_bytes().decode("utf-8"))
+    except (OSError, ValueError, TypeError):
         return None
-    gen = Path(folder) / pointer.read_text().strip()
-    return gen if gen.is_dir() else None
+    return m.sequence if m.format_version == FORMAT_VERSION and isinstance(m.sequence, int) else None
+
+
+def complete_generations(folder: Path) -> list[Path]:
+    """Generations with an intact manifest, the one to prefer first: finished builds before
+    unfinished ones, then the highest sequence number, then the newest name."""
+    found = [(not is_unfinished(g), seq, g.name, g) for g in generation_dirs(folder)
+             if (seq := sequence_of(g)) is not None]
+    return [g for *_, g in sorted(found, reverse=True)]
+
+
+def live_generation(folder: Path) -> tuple[Path | None, str]:
+    """The live generation and, when ``CURRENT`` had to be recovered, a note saying how.
+
+    ``(None, "")`` when there is no index here. :class:`IndexCorrupt` when there are generation
+    folders but ``CURRENT`` is unusable and none of them is complete (nothing is deleted).
+    """
+    folder = Path(folder)
+    gen, problem = read_pointer(folder)
+    if gen is not None:
+        return gen, ""
+    finished = [g for g in generation_dirs(folder) if not is_unfinished(g)]
+    if problem == f"{CURRENT} is missing" and not finished:
+        return None, ""
+    candidates = complete_generations(folder)
+    if candidates:
+        return candidates[0], (f"{problem}; using {candidates[0].name}, the newest complete generation "
+                               f"(the next ingest, or `rag check --index {folder} --repair`, rewrites {CURRENT})")
+    names = ", ".join(g.name for g in generation_dirs(folder)) or "none"
+    raise IndexCorrupt(f"the index at {folder} has no live generation: {problem}, and no generation folder "
+                       f"holds an intact {MANIFEST} (folders: {names}). Nothing was deleted. "
+                       f"`rag check --index {folder}` shows each; to start again from your files: "
+                       f"`rag ingest PATH... --index {folder} --rebuild` (the folders above are kept)")
+
+
+def current_generation(folder: Path) -> Path | None:
+    """The live generation (``CURRENT``, or recovered from the newest complete one), or None."""
+    return live_generation(folder)[0]
+
+
+def next_sequence(folder: Path) -> int:
+    """One more than the highest sequence number of any intact generation in ``folder``."""
+    return 1 + max((s for g in generation_dirs(folder) if (s := sequence_of(g)) is not None), default=0)
 
 
 def new_generation(folder: Path) -> Path:
+    """An empty generation folder marked as being written."""
     folder.mkdir(parents=True, exist_ok=True)
     gen = folder / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     gen.mkdir()
+    (gen / WRITING).write_text(str(os.getpid()))
     return gen
 
 
-def _fsync_tree(path: Path) -> None:
-    for p in sorted(path.rglob("*")):
-        if p.is_file():
-            with open(p, "rb") as fh:
-                os.fsync(fh.fileno())
+def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -118,52 +241,95 @@ def _fsync_tree(path: Path) -> None:
         os.close(fd)
 
 
-def commit_generation(folder: Path, gen: Path) -> None:
-    """Make ``gen`` the live generation atomically, then remove the others."""
-    _fsync_tree(gen)
+def _fsync_tree(path: Path) -> None:
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            with open(p, "rb") as fh:
+                os.fsync(fh.fileno())
+        elif p.is_dir():
+            _fsync_dir(p)
+    _fsync_dir(path)
+
+
+def write_pointer(folder: Path, gen: Path) -> None:
+    """Point ``CURRENT`` at ``gen``, atomically and durably."""
     tmp = folder / f"{CURRENT}.{os.getpid()}.tmp"
     tmp.write_text(gen.name)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, folder / CURRENT)
-    dfd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-    remove_stale_generations(folder)
+    _fsync_dir(folder)
 
 
-def remove_stale_generations(folder: Path) -> None:
-    """Delete generations other than the live one (callers hold the write lock)."""
-    live = current_generation(folder)
-    for p in folder.glob("gen-*"):
-        if p.is_dir() and (live is None or p.name != live.name):
-            shutil.rmtree(p, ignore_errors=True)
-    for p in folder.glob(f"{CURRENT}.*.tmp"):
+def commit_generation(folder: Path, gen: Path, previous: Path | None) -> None:
+    """Make ``gen`` the live generation atomically, then remove ``previous`` (the live one it
+    replaces) and the generations older than ``previous`` (superseded by it before)."""
+    _fsync_tree(gen)
+    write_pointer(folder, gen)
+    (gen / WRITING).unlink(missing_ok=True)
+    _fsync_dir(gen)
+    if previous is None or previous.name == gen.name:
+        return
+    below = sequence_of(previous)
+    shutil.rmtree(previous, ignore_errors=True)
+    if below is not None:
+        remove_superseded(folder, gen, below)
+
+
+def remove_debris(folder: Path) -> None:
+    """Folders of builds that never finished, and stray pointer files (callers hold the lock).
+    The live generation is never touched, even if its marker was left behind."""
+    live = read_pointer(folder)[0]
+    for g in generation_dirs(folder):
+        if is_unfinished(g) and (live is None or g.name != live.name):
+            shutil.rmtree(g, ignore_errors=True)
+    for p in Path(folder).glob(f"{CURRENT}.*.tmp"):
         p.unlink(missing_ok=True)
 
 
+def remove_superseded(folder: Path, live: Path, below: int) -> None:
+    """Finished generations numbered below ``below`` (older than the generation ``live`` was
+    built from). Kept: folders whose manifest cannot be read (nothing proves them old), and a
+    newer one someone rolled ``CURRENT`` back from."""
+    for g in generation_dirs(folder):
+        if g.name != live.name and not is_unfinished(g) and (s := sequence_of(g)) is not None and s < below:
+            shutil.rmtree(g, ignore_errors=True)
+
+
 @contextmanager
-def write_lock(folder: Path, wait: bool = True):
-    """One writer per index folder; readers never wait."""
+def write_lock(folder: Path, wait: bool = True, on_wait: Callable[[str], None] | None = None):
+    """One writer per index folder; readers never wait. ``on_wait`` hears why, when it must wait."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a") as fh:
-        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+    with open(folder / ".lock", "a+") as fh:
         try:
-            fcntl.flock(fh, flags)
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"another process is writing the index at {folder}; try again when it ends")
+            fh.seek(0)
+            holder = fh.read(32).strip()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            if not wait:
+                raise RuntimeError(f"{who} is writing the index at {folder}; try again when it ends") from None
+            if on_wait is not None:
+                on_wait(f"waiting for {who}, which is writing the index at {folder} ...")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
         try:
             yield
         finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------ metadata
 _CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
                "kind", "start", "end")
-_DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases")
+_DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
+             "alias_paths")
 
 
 def write_metadata(path: Path, documents: list[Document], chunks: list[Chunk]) -> None:
@@ -174,8 +340,9 @@ def write_metadata(path: Path, documents: list[Document], chunks: list[Chunk]) -
                    "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
                    "kind TEXT, start INTEGER, \"end\" INTEGER)")
         db.executemany(f"INSERT INTO documents VALUES ({','.join('?' * len(_DOC_COLS))})",
-                       [(d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format,
-                         d.fingerprint, json.dumps(d.aliases, ensure_ascii=False)) for d in documents])
+                       [(d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
+                         json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
+                        for d in documents])
         db.executemany(f"INSERT INTO chunks VALUES (?{',?' * len(_CHUNK_COLS)})",
                        [(i, *(getattr(c, k) for k in _CHUNK_COLS)) for i, c in enumerate(chunks)])
         db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
@@ -189,7 +356,7 @@ def read_metadata(path: Path) -> tuple[dict[str, Document], list[Chunk]]:
     try:
         docs = {}
         for row in db.execute(f"SELECT {', '.join(_DOC_COLS)} FROM documents"):
-            d = Document(*row[:-1], aliases=json.loads(row[-1] or "[]"))
+            d = Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
             docs[d.doc_id] = d
         cols = ", ".join(f'"{c}"' for c in _CHUNK_COLS)
         chunks = [Chunk(*row) for row in db.execute(f"SELECT {cols} FROM chunks ORDER BY row")]

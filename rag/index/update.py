@@ -4,11 +4,13 @@
 
 Re-ingest is incremental: a document whose text is unchanged keeps its chunks and vectors,
 files that disappeared from an ingested folder leave the index, and identical documents are
-stored once (the others are kept as aliases). Bad files are reported and skipped.
+stored once (the others are kept as aliases). Bad files and paths are reported and skipped,
+the rest is ingested; nothing readable at all is an error, never an empty index.
 It lives here, not in :mod:`rag.ingest`, because it drives the embedder and writes the index.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +23,27 @@ from ..embed import Embedder, EmbeddingCache, embed_passages_cached
 from ..ingest import Prepared, RawDocument, counter, iter_files, prepare_document, read_path
 from ..types import Chunk, Document, IngestReport, Skipped
 from .build import write_generation
-from .format import IndexMismatch, IndexNotFound, Manifest, check_compatible, current_generation, write_lock
+from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, live_generation, write_lock
 from .load import Index
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
+Log = Callable[[str], None]
+
+
+class NothingToIngest(ValueError):
+    """No document could be read from the paths given; the index was left as it was."""
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     pass
+
+
+def _resolve(path: str | Path) -> Path | None:
+    """``path`` made absolute with links followed, or None when that fails (a link loop)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 @dataclass
@@ -38,6 +53,8 @@ class IngestPlan:
     folder: Path
     paths: list[Path]
     old: Index | None = None  # the live index, when there is one to add to
+    previous: Path | None = None  # the live generation the new one replaces (None: there is none)
+    aliases_changed: bool = False  # a copy of a kept document is gone
     raws: list[RawDocument] = field(default_factory=list)  # documents read
     kept: dict[str, Document] = field(default_factory=dict)  # documents whose chunks and vectors stay
     new: dict[str, Prepared] = field(default_factory=dict)  # documents to embed
@@ -46,54 +63,81 @@ class IngestPlan:
 
 # ------------------------------------------------------------ the stages
 def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bool,
-                  rebuild_on_mismatch: bool) -> None:
-    """The live index to add to (none when rebuilding, or when it mismatches and may be rebuilt)."""
-    if rebuild or current_generation(plan.folder) is None:
-        return
-    old = Index.load(plan.folder)
+                  rebuild_on_mismatch: bool, log: Log) -> None:
+    """The live index to add to (none when rebuilding, or when it mismatches and may be rebuilt).
+
+    A lost ``CURRENT`` is recovered first, so the documents of the newest complete generation
+    are carried over, never dropped. A damaged index is refused unless rebuilding."""
     try:
+        plan.previous, recovered = live_generation(plan.folder)
+    except IndexCorrupt:
+        if rebuild:  # a fresh start; the unreadable folders stay where they are
+            return
+        raise
+    if plan.previous is None or rebuild:
+        return
+    try:
+        old = Index.load(plan.folder)
         check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
     except IndexMismatch as exc:
         if not rebuild_on_mismatch:
             raise
         plan.report.rebuilt = str(exc).split(". Vectors")[0]
         return
+    if recovered:
+        log(f"rag: {recovered}")
     plan.old = old
 
 
-def read(plan: IngestPlan, progress: Progress) -> None:
+def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
     """Every file under the paths, read; what cannot be read is skipped by name."""
     files = list(iter_files(plan.paths))
     for i, item in enumerate(files):
         if isinstance(item, Skipped):
             plan.report.skipped.append(item)
         else:
-            for r in read_path(item):
+            for r in read_path(item, settings.limits):
                 (plan.report.skipped if isinstance(r, Skipped) else plan.raws).append(r)
         progress("read", i + 1, len(files))
 
 
 def _under(path: str, roots: list[Path]) -> bool:
-    p = Path(path).resolve()
-    return any(p == r or r in p.parents for r in roots)
+    p = _resolve(path)
+    return p is not None and any(p == r or r in p.parents for r in roots)
+
+
+def _roots(plan: IngestPlan) -> list[Path]:
+    return [r for p in plan.paths if os.path.exists(p) and (r := _resolve(p)) is not None]
 
 
 def diff(plan: IngestPlan) -> None:
     """Old documents not read again stay, unless their file is gone from an ingested folder, or
-    their file was read again without them (a record left a JSONL file)."""
+    their file was read again without them (a record left a JSONL file). Copies (aliases) under
+    the ingested paths are dropped here and found again when their file is read."""
     if plan.old is None:
         return
-    roots = [p.resolve() for p in plan.paths]
-    reread = {Path(r.path).resolve() for r in plan.raws}
+    roots = _roots(plan)
+    reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
     for doc_id, doc in plan.old.documents.items():
         if doc_id in seen_ids:
             continue
         if doc.path and _under(doc.path, roots) and (
-                not Path(doc.path).exists() or Path(doc.path).resolve() in reread):
+                not Path(doc.path).exists() or _resolve(doc.path) in reread):
             plan.report.removed.append(doc_id)
         else:
+            plan.aliases_changed |= _forget_aliases_under(doc, roots, seen_ids)
             plan.kept[doc_id] = doc
+
+
+def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
+    """Drop the aliases of ``doc`` whose file lies under ``roots`` (they come back when read
+    again); True when one is gone for good."""
+    gone = [a for a in doc.aliases if doc.alias_paths.get(a) and _under(doc.alias_paths[a], roots)]
+    for a in gone:
+        doc.aliases.remove(a)
+        doc.alias_paths.pop(a, None)
+    return any(a not in seen_ids for a in gone)
 
 
 def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
@@ -111,6 +155,7 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
             report.duplicates[raw.doc_id] = twin.doc_id
             if raw.doc_id not in twin.aliases:
                 twin.aliases.append(raw.doc_id)
+            twin.alias_paths[raw.doc_id] = raw.path
             continue
         if not prep.chunks:
             report.skipped.append(Skipped(raw.path, "no text left after layout cleaning"))
@@ -124,10 +169,14 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 def reuse_unchanged(plan: IngestPlan) -> None:
     """A document read again with the same text keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
+    roots = _roots(plan)
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
         if prev is not None and prev.fingerprint == prep.document.fingerprint:
+            # copies under the ingested paths were found again (or are gone); others stay
+            _forget_aliases_under(prev, roots, set())
             prep.document.aliases = sorted(set(prev.aliases) | set(prep.document.aliases))
+            prep.document.alias_paths = {**prev.alias_paths, **prep.document.alias_paths}
             plan.kept[doc_id] = prep.document
             plan.report.unchanged.append(doc_id)
             del plan.new[doc_id]
@@ -170,30 +219,75 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
                    for d in documents},
     )
     progress("write", 0, 1)
-    write_generation(plan.folder, manifest, documents, chunks, vectors, settings.lexical_tokenizer)
+    write_generation(plan.folder, manifest, documents, chunks, vectors, settings.lexical_tokenizer, plan.previous)
     progress("write", 1, 1)
     plan.report.documents, plan.report.chunks = len(documents), len(chunks)
 
 
+def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
+    """Whether to stop before writing: nothing was read. With an index to keep and nothing
+    removed from it, there is nothing to write; without one (or when rebuilding) it is an
+    error, so an empty index never replaces a real one."""
+    if plan.raws:
+        return False
+    if plan.old is not None and not plan.report.removed and not plan.aliases_changed:
+        plan.report.documents, plan.report.chunks = len(plan.old.documents), len(plan.old.chunks)
+        plan.report.unchanged = []
+        return True
+    if plan.old is not None:
+        return False  # files left an ingested folder: their documents leave the index
+    raise _nothing_to_ingest(plan)
+
+
+def _nothing_to_ingest(plan: IngestPlan) -> NothingToIngest:
+    skipped = plan.report.skipped
+    listing = "".join(f"\n  {s.path}: {s.reason}" for s in skipped[:20])
+    more = f"\n  ... and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+    return NothingToIngest(f"nothing to ingest: no document could be read from {', '.join(map(str, plan.paths))}"
+                           + (f"; the index at {plan.folder} is unchanged" if plan.previous else "")
+                           + (f" ({len(skipped)} skipped):" + listing + more if skipped else ""))
+
+
 # ------------------------------------------------------------ the pipeline
+def check_paths(paths: list[Path]) -> None:
+    """At least one of ``paths`` must exist: a batch of only missing paths is an error, not an
+    empty index. (Missing paths among others are skipped by name.)"""
+    if not paths:
+        raise NothingToIngest("nothing to ingest: give files or folders")
+    if not any(os.path.exists(p) for p in paths):
+        raise FileNotFoundError("nothing to ingest: " + "; ".join(
+            f"{p}: {'a link that leads nowhere or loops' if os.path.islink(p) else 'no such file or folder'}"
+            for p in paths))
+
+
 def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
            index_dir: Path | None = None, rebuild: bool = False,
            progress: Progress | None = None, use_cache: bool = True,
-           rebuild_on_mismatch: bool = False) -> IngestReport:
+           rebuild_on_mismatch: bool = False, log: Log | None = None) -> IngestReport:
     """Add or refresh ``paths`` in the index and return what happened.
 
     An index built with another model or chunker raises :class:`IndexMismatch`, or, with
-    ``rebuild_on_mismatch``, is rebuilt from ``paths`` (``report.rebuilt`` says why).
+    ``rebuild_on_mismatch``, is rebuilt from ``paths`` (``report.rebuilt`` says why). Paths
+    that cannot be read are in ``report.skipped``; when none of them exists, or nothing at all
+    could be read and there is no index to keep, the index is left alone and an error raised.
+    ``log`` hears about waiting for another writer and about a recovered ``CURRENT``.
     """
     t0 = time.perf_counter()
     progress = progress or _no_progress
+    log = log or (lambda msg: None)
     plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
+    check_paths(plan.paths)
     model = embedder.fingerprint
-    with write_lock(plan.folder):
-        open_existing(plan, model, settings, rebuild, rebuild_on_mismatch)
-        read(plan, progress)
+    with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
+        open_existing(plan, model, settings, rebuild, rebuild_on_mismatch, log)
+        read(plan, settings, progress)
         diff(plan)
+        if nothing_read(plan, rebuild):
+            plan.report.seconds = time.perf_counter() - t0
+            return plan.report
         prepare(plan, settings, progress)
+        if plan.old is None and not plan.new and not plan.kept:
+            raise _nothing_to_ingest(plan)
         reuse_unchanged(plan)
         cache = EmbeddingCache(settings.cache_dir, model) if use_cache else None
         try:
@@ -206,26 +300,65 @@ def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
     return plan.report
 
 
-def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | None = None) -> IngestReport:
-    """Remove documents (by id) from the index; their vectors leave with them."""
+def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | None = None,
+                     log: Log | None = None) -> IngestReport:
+    """Remove documents (by id) from the index; their vectors leave with them.
+
+    A document stored once for several identical files answers to each of their ids: removing a
+    copy forgets that copy; removing the stored one hands its passages to the next copy."""
     t0 = time.perf_counter()
     folder = Path(index_dir or settings.index_dir)
     report = IngestReport()
-    with write_lock(folder):
-        if current_generation(folder) is None:
-            raise IndexNotFound(f"no index at {folder}")
+    log = log or (lambda msg: None)
+    with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
         old = Index.load(folder)
+        if old.recovered:
+            log(f"rag: {old.recovered}")
         gone = set(doc_ids)
-        unknown = sorted(gone - set(old.documents))
+        alias_of = {a: d.doc_id for d in old.documents.values() for a in d.aliases}
+        unknown = sorted(gone - set(old.documents) - set(alias_of))
         if unknown:
             raise KeyError(f"not in the index: {', '.join(unknown)}")
-        rows = [i for i, c in enumerate(old.chunks) if c.doc_id not in gone]
-        documents = [d for k, d in old.documents.items() if k not in gone]
-        chunks = [old.chunks[i] for i in rows]
+        documents: list[Document] = []
+        renamed: dict[str, Document] = {}  # stored id -> the copy that takes its place
+        for doc in old.documents.values():
+            keep = [a for a in doc.aliases if a not in gone]
+            doc.alias_paths = {a: p for a, p in doc.alias_paths.items() if a in keep}
+            doc.aliases = keep
+            if doc.doc_id not in gone:
+                documents.append(doc)
+            elif keep:
+                heir = _promote(doc, keep[0])
+                renamed[doc.doc_id] = heir
+                documents.append(heir)
+        rows = [i for i, c in enumerate(old.chunks) if c.doc_id not in gone or c.doc_id in renamed]
+        chunks = [_rename_chunk(old.chunks[i], renamed.get(old.chunks[i].doc_id), old.documents)
+                  for i in rows]
         m = old.manifest
-        m.documents = {k: v for k, v in m.documents.items() if k not in gone}
-        write_generation(folder, m, documents, chunks, old.vectors_of(rows), m.lexical)
+        m.documents = {d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": d.aliases}
+                       for d in documents}
+        write_generation(folder, m, documents, chunks, old.vectors_of(rows), m.lexical, old.generation)
         report.removed = sorted(gone)
     report.documents, report.chunks = len(documents), len(chunks)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _promote(doc: Document, heir_id: str) -> Document:
+    """The copy ``heir_id`` of ``doc`` as the stored document (same text, its own id and file)."""
+    path = doc.alias_paths.pop(heir_id, "") or ""
+    title = doc.title
+    if doc.path and title == Path(doc.path).stem and path:  # a title taken from the file name
+        title = Path(path).stem
+    return Document(heir_id, doc.text, title, doc.source, doc.date, path, doc.format, doc.fingerprint,
+                    [a for a in doc.aliases if a != heir_id], doc.alias_paths)
+
+
+def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Document]) -> Chunk:
+    if heir is None:
+        return chunk
+    before = old_docs[chunk.doc_id]
+    n = chunk.chunk_id.rsplit("#", 1)[-1]
+    title = heir.title if chunk.title == before.title else chunk.title
+    return Chunk(f"{heir.doc_id}#{n}", heir.doc_id, chunk.text, title, chunk.section, chunk.author, chunk.date,
+                 chunk.source, chunk.kind, chunk.start, chunk.end)

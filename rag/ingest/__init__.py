@@ -9,9 +9,9 @@ from .chunker import chunk_document
 from .layout import Layout, parse_layout
 from .prepare import Prepared, prepare_document
 from .readers import (MAX_FILE_BYTES, SUPPORTED, RawDocument, ReadError, decode_bytes, doc_id_for, fingerprint,
-                      iter_files, read_all, read_path)
+                      iter_files, read_all, read_path, text_only)
 from .tokens import counter, get_encoding, seed_tiktoken_cache
 
 __all__ = ["chunk_document", "Layout", "parse_layout", "Prepared", "prepare_document", "MAX_FILE_BYTES",
            "SUPPORTED", "RawDocument", "ReadError", "decode_bytes", "doc_id_for", "fingerprint", "iter_files",
-           "read_all", "read_path", "counter", "get_encoding", "seed_tiktoken_cache"]
+           "read_all", "read_path", "text_only", "counter", "get_encoding", "seed_tiktoken_cache"]

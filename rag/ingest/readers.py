@@ -3,6 +3,11 @@
 Each reader returns the document text in the light markdown the layout parser understands
 (``##``/``###`` headings, ``■`` captions). Failures raise :class:`ReadError` with a reason a
 user can act on; the ingest reports it by file name and carries on with the other files.
+
+What one file may cost is bounded by :class:`~rag.config.ReadLimits` (``Settings.limits``):
+size on disk, a .docx's unzipped size (measured before anything is unzipped), a PDF's size and
+pages, characters per document, and seconds to extract a PDF or DOCX. A file over a limit is
+skipped with the limit it broke.
 """
 from __future__ import annotations
 
@@ -12,14 +17,19 @@ import html.parser
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ..config import ReadLimits
 from ..types import Skipped
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl")
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MB = 1024 * 1024
+MAX_FILE_BYTES = int(ReadLimits().max_file_mb * MB)
+MAX_ZIP_PARTS = 10_000  # a .docx with more parts than this is not a bulletin
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # control characters but \t \n \f \r
 
 
 class ReadError(Exception):
@@ -51,16 +61,22 @@ def fingerprint(text: str) -> str:
 
 # ---------------------------------------------------------------- discovery
 def iter_files(paths: list[str | Path]) -> Iterator[Path | Skipped]:
-    """Every file under ``paths`` (folders walked in sorted order, hidden entries skipped)."""
+    """Every file under ``paths`` (folders walked in sorted order, hidden entries skipped); a
+    path that cannot be used (missing, a link loop, an unreadable folder) comes back as Skipped."""
     for p in map(Path, paths):
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            errors: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=errors.append):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith("."):
                         yield Path(root) / name
+            for exc in errors:
+                yield Skipped(str(exc.filename or p), f"cannot read the folder ({exc.strerror or exc})")
         elif p.is_file():
             yield p
+        elif p.is_symlink():
+            yield Skipped(str(p), "a symbolic link that loops or leads nowhere")
         else:
             yield Skipped(str(p), "no such file or folder")
 
@@ -73,17 +89,17 @@ def decode_bytes(data: bytes, name: str = "") -> str:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return text_only(data[len(bom):].decode(enc, errors="replace"))
     if b"\x00" in data[:8192]:
         raise ReadError("binary file (contains NUL bytes), not text")
     try:
-        return data.decode("utf-8")
+        return text_only(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
     try:
         text = data.decode("gb18030")  # a superset of GBK and GB2312
         if _looks_like_text(text):
-            return text
+            return text_only(text)
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -91,7 +107,16 @@ def decode_bytes(data: bytes, name: str = "") -> str:
     best = from_bytes(data).best()
     if best is None or not _looks_like_text(str(best)):
         raise ReadError("unreadable: not UTF-8, GBK or GB18030 text and no other encoding fits")
-    return str(best)
+    return text_only(str(best))
+
+
+def text_only(text: str) -> str:
+    """``text`` without control characters (NUL and the like, wherever they are); a text with
+    more than 1% NULs is binary, not text."""
+    nul = text.count("\x00")
+    if nul and nul > len(text) / 100:
+        raise ReadError("binary file (contains NUL bytes), not text")
+    return _CONTROL.sub("", text)
 
 
 def _looks_like_text(text: str) -> bool:
@@ -160,15 +185,44 @@ def read_html(data: bytes) -> tuple[str, str]:
     return body, parser.title
 
 
-def read_pdf(path: Path) -> str:
+class _Clock:
+    """The time one file may take to read (``limits.max_seconds``), checked between pages."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.end = seconds, time.monotonic() + seconds
+
+    def check(self, done: str) -> None:
+        if time.monotonic() > self.end:
+            raise ReadError(f"took over {self.seconds:g} s to read ({done}) (limits.max_seconds = {self.seconds:g})")
+
+
+def _too_long(chars: int, limits: ReadLimits) -> ReadError:
+    return ReadError(f"too long: {chars:,} characters > {limits.max_chars:,} (limits.max_chars)")
+
+
+def read_pdf(path: Path, limits: ReadLimits | None = None) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason goes into the skip report instead
+    limits = limits or ReadLimits()
+    clock = _Clock(limits.max_seconds)
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ReadError("encrypted PDF: decrypt it first")
-        pages = [(page.extract_text() or "") for page in reader.pages]
+        n = len(reader.pages)
+        if n > limits.max_pdf_pages:
+            raise ReadError(f"too many pages: {n:,} > {limits.max_pdf_pages:,} (limits.max_pdf_pages)")
+        pages, chars = [], 0
+        for i, page in enumerate(reader.pages):
+            clock.check(f"{i} of {n} pages done")
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > limits.max_chars:
+                raise _too_long(chars, limits)
     except ReadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -179,19 +233,46 @@ def read_pdf(path: Path) -> str:
     return text
 
 
-def read_docx(path: Path) -> str:
+def check_unzipped_size(path: Path, limits: ReadLimits) -> None:
+    """Refuse a .docx (a zip) whose parts would unzip to more than ``limits.max_unzipped_mb``,
+    from the sizes its directory declares, before anything is unzipped. (Python's zip reader
+    never returns more than a part's declared size, so a part cannot lie its way past this.)"""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise ReadError(f"unreadable DOCX ({exc.__class__.__name__}: {exc})") from exc
+    if len(parts) > MAX_ZIP_PARTS:
+        raise ReadError(f"unreadable DOCX: {len(parts):,} parts (a document has a few dozen)")
+    total = sum(p.file_size for p in parts)
+    if total > limits.max_unzipped_mb * MB:
+        raise ReadError(f"unzips to {total / MB:,.0f} MB > {limits.max_unzipped_mb:g} MB (limits.max_unzipped_mb)")
+
+
+def read_docx(path: Path, limits: ReadLimits | None = None) -> str:
     import zipfile
 
     import docx
 
     from docx.opc.exceptions import PackageNotFoundError
 
+    limits = limits or ReadLimits()
+    clock = _Clock(limits.max_seconds)
+    check_unzipped_size(path, limits)
     try:
         d = docx.Document(str(path))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise ReadError(f"unreadable DOCX ({exc.__class__.__name__}: {exc})") from exc
+    clock.check("opening it")
     lines: list[str] = []
-    for para in d.paragraphs:
+    chars = 0
+    for i, para in enumerate(d.paragraphs):
+        if i % 256 == 0:
+            clock.check(f"{i} paragraphs done")
+            if chars > limits.max_chars:
+                raise _too_long(chars, limits)
         text = para.text.strip()
         if not text:
             continue
@@ -204,7 +285,9 @@ def read_docx(path: Path) -> str:
             lines.append("■" + text)
         else:
             lines.append(text)
+        chars += len(text)
     for table in d.tables:
+        clock.check("reading its tables")
         for row in table.rows:
             lines.append(" | ".join(c.text.strip() for c in row.cells))
     text = "\n\n".join(lines)
@@ -213,8 +296,10 @@ def read_docx(path: Path) -> str:
     return text
 
 
-def read_jsonl(path: Path, data: bytes) -> Iterator[RawDocument | Skipped]:
-    """One document per line: ``{"id", "title"?, "date"?, "source"?, "text"}``."""
+def read_jsonl(path: Path, data: bytes, limits: ReadLimits | None = None) -> Iterator[RawDocument | Skipped]:
+    """One document per line: ``{"id", "title"?, "date"?, "source"?, "text"}``; a record longer
+    than ``limits.max_chars`` is skipped by its line."""
+    limits = limits or ReadLimits()
     text = decode_bytes(data)
     seen_any = False
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -232,38 +317,56 @@ def read_jsonl(path: Path, data: bytes) -> Iterator[RawDocument | Skipped]:
         if not rec["text"].strip():
             yield Skipped(where, "empty text")
             continue
+        if len(rec["text"]) > limits.max_chars:
+            yield Skipped(where, str(_too_long(len(rec["text"]), limits)))
+            continue
         seen_any = True
         rid = str(rec.get("id") or f"{doc_id_for(path)}:{lineno}")
-        yield RawDocument(rid, rec["text"], str(path), "jsonl", str(rec.get("title") or ""),
+        yield RawDocument(rid, _CONTROL.sub("", rec["text"]), str(path), "jsonl", str(rec.get("title") or ""),
                           str(rec.get("source") or ""), str(rec.get("date") or ""))
     if not seen_any:
         yield Skipped(str(path), "no usable records")
 
 
-def read_path(path: Path) -> Iterator[RawDocument | Skipped]:
-    """Read one file; every failure comes back as a :class:`Skipped` naming the file."""
+def check_size(size: int, ext: str, limits: ReadLimits) -> None:
+    """Refuse a file by its size on disk, before reading it."""
+    if size == 0:
+        raise ReadError("empty file")
+    if size > limits.max_file_mb * MB:
+        raise ReadError(f"too large: {size / MB:,.1f} MB > {limits.max_file_mb:g} MB (limits.max_file_mb)")
+    if ext == ".pdf" and size > limits.max_pdf_mb * MB:
+        raise ReadError(f"too large for a PDF: {size / MB:,.1f} MB > {limits.max_pdf_mb:g} MB (limits.max_pdf_mb)")
+    if ext in (".txt", ".md", ".markdown") and size > 4 * limits.max_chars:  # no character takes over 4 bytes
+        amount = f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.1f} KB"
+        raise ReadError(f"too long: {amount} of text holds more than {limits.max_chars:,} "
+                        "characters (limits.max_chars)")
+
+
+def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocument | Skipped]:
+    """Read one file; every failure comes back as a :class:`Skipped` naming the file (a file
+    over one of ``limits`` too, naming the limit)."""
+    limits = limits or ReadLimits()
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         yield Skipped(str(path), f"unsupported format '{ext or path.name}' (supported: {', '.join(SUPPORTED)})")
         return
     try:
-        size = path.stat().st_size
-        if size == 0:
-            raise ReadError("empty file")
-        if size > MAX_FILE_BYTES:
-            raise ReadError(f"file too large ({size / 1e6:.0f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        check_size(path.stat().st_size, ext, limits)
         if ext == ".jsonl":
-            yield from read_jsonl(path, path.read_bytes())
+            yield from read_jsonl(path, path.read_bytes(), limits)
             return
         title = ""
         if ext == ".pdf":
-            text = read_pdf(path)
+            text = read_pdf(path, limits)
         elif ext == ".docx":
-            text = read_docx(path)
+            text = read_docx(path, limits)
         elif ext in (".html", ".htm"):
             text, title = read_html(path.read_bytes())
         else:
             text = decode_bytes(path.read_bytes())
+        if len(text) > limits.max_chars:
+            raise _too_long(len(text), limits)
+        text = _CONTROL.sub("", text)
         if not text.strip():
             raise ReadError("no text")
         yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title)
@@ -277,7 +380,7 @@ def read_path(path: Path) -> Iterator[RawDocument | Skipped]:
         yield Skipped(str(path), f"unreadable {ext.lstrip('.').upper()} ({exc.__class__.__name__}: {exc})")
 
 
-def read_all(paths: list[str | Path]) -> tuple[list[RawDocument], list[Skipped]]:
+def read_all(paths: list[str | Path], limits: ReadLimits | None = None) -> tuple[list[RawDocument], list[Skipped]]:
     """Every document under ``paths``, as read (before layout cleaning), and what was skipped."""
     raws: list[RawDocument] = []
     skipped: list[Skipped] = []
@@ -285,6 +388,6 @@ def read_all(paths: list[str | Path]) -> tuple[list[RawDocument], list[Skipped]]
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        for r in read_path(item):
+        for r in read_path(item, limits):
             (skipped if isinstance(r, Skipped) else raws).append(r)
     return raws, skipped

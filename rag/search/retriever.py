@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import Settings
+from ..config import Settings, check_k
 from ..embed import Embedder
 from ..index import Index, check_compatible, search_vectors
 from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
@@ -110,10 +110,11 @@ class Retriever:
     def search(self, query: Query | str, k: int | None = None, mode: str | None = None,
                filters: Filters = Filters(), floor: float | None = None) -> SearchResult:
         """Top-``k`` passages for ``query`` (a :class:`Query`, or a question to analyse first);
-        ``found`` is False when none clears the floor."""
+        ``found`` is False when none clears the floor. ``k`` runs from 1 to 1000 (default: the
+        setting); anything else raises :class:`~rag.config.SettingsError`."""
         if isinstance(query, str):
             query = self.query(query)
-        k = k or self.settings.k
+        k = check_k(self.settings.k if k is None else k)  # 1..1000; 0 or -1 is an error, not "all"
         mode = mode or self.settings.mode
         floor = self.settings.relevance_floor if floor is None else floor
         if mode not in MODES:

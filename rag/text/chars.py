@@ -29,3 +29,12 @@ def normalize(text: str) -> str:
 def squash(text: str) -> str:
     """Text with all whitespace removed (comparisons that must ignore line breaks and spaces)."""
     return _WS.sub("", text or "")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with line breaks, tabs and other control characters written as escapes (``\\n``),
+    so a file name or a title holding them stays on one line of output."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text or "")

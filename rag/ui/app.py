@@ -13,22 +13,25 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry
 
+import tempfile  # noqa: E402
+import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from ..config import Settings  # noqa: E402
+from ..config import Settings, SettingsError, check_k  # noqa: E402
 from ..ingest import SUPPORTED  # noqa: E402
 from ..search import MODES, Filters, iso_date  # noqa: E402
 from ..types import Skipped  # noqa: E402
-from .render import (NO_SOURCES, SEARCHING, doc_choices, info_markdown, ingest_markdown,  # noqa: E402
-                     message_html, plain_history, sources_html)
-from .safety import check_exposure, is_inside, save_upload  # noqa: E402
+from .render import (conversation_markdown, doc_choices, documents_table, info_markdown,  # noqa: E402
+                     ingest_markdown, message_html, no_sources, plain_history, plain_text, searching,
+                     sources_html, turn_record)
+from .safety import check_exposure, is_inside, save_upload, settle_upload  # noqa: E402
+from .texts import language_of, t, translations  # noqa: E402
 
-STAGES = {"read": "Reading files", "chunk": "Cutting into passages", "embed": "Embedding passages",
-          "write": "Writing the index"}
+STAGES = ("read", "chunk", "embed", "write")
 
 # Local fonts only: the default theme would load its fonts from Google.
 FONTS = ["system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
@@ -78,43 +81,70 @@ def uploads_dir(settings: Settings) -> Path:
     return Path(settings.corpus_dir) / "uploads"
 
 
-def make_filters(doc_ids, date_from: str, date_to: str) -> Filters:
+def make_filters(doc_ids, date_from: str, date_to: str, lang: str = "en") -> Filters:
     """Search filters from the settings controls; a date that cannot be read is an error."""
     dates = []
-    for label, value in (("From", date_from), ("To", date_to)):
+    for which, value in (("from", date_from), ("to", date_to)):
         value = (value or "").strip()
         iso = iso_date(value) if value else ""
         if value and not iso:
-            raise gr.Error(f"{label} date {value!r} not understood: use YYYY-MM-DD")
+            raise gr.Error(t("bad_date", lang, which=t(which, lang), value=value))
         dates.append(iso)
     return Filters(doc_ids=tuple(doc_ids or ()), date_from=dates[0], date_to=dates[1])
 
 
+def _lang(value) -> str:
+    return value if value in ("en", "zh") else "en"
+
+
 class UI:
-    """The event handlers, bound to one assistant and its settings."""
+    """The event handlers, bound to one assistant and its settings. Each takes the page's
+    language (``lang``, set when the page loads) and writes its messages in it."""
 
     def __init__(self, bot, settings: Settings):
         self.bot = bot
         self.settings = settings
+        self.exports = Path(tempfile.mkdtemp(prefix="bulletin-rag-export-"))
+
+    def on_load(self, doc_query: str, request: gr.Request) -> tuple:
+        """A page opened: its language (the browser's ``Accept-Language``), and everything the
+        server writes in it."""
+        lang = language_of(request.headers.get("accept-language") if request is not None else None)
+        return (lang, *self.refresh(lang, doc_query), no_sources(lang), t("upload_help", lang),
+                gr.update(placeholder=t("chat_placeholder", lang)))
 
     def chat(self, message: str, history: list, k: float, mode: str, answerer: str,
-             doc_ids: list[str] | None, date_from: str, date_to: str) -> Iterator[tuple[str, str]]:
-        """Stream an answer (chat bubble HTML) and, at the end, its sources panel."""
-        filters = make_filters(doc_ids, date_from, date_to)
+             doc_ids: list[str] | None, date_from: str, date_to: str, lang: str = "en",
+             turns: dict | None = None) -> Iterator[tuple]:
+        """Stream an answer (chat bubble HTML) and, at the end, its sources panel; the answer and
+        its sources are kept (``turns``) for the export."""
+        lang = _lang(lang)
+        try:
+            k = check_k(k)
+        except SettingsError:
+            raise gr.Error(t("bad_k", lang, value=k)) from None
+        if mode not in MODES:
+            raise gr.Error(t("bad_mode", lang, value=mode))
+        filters = make_filters(doc_ids, date_from, date_to, lang)
         turn = uuid.uuid4().hex[:8]
-        stream = self.bot.stream(message, plain_history(history), k=int(k), mode=mode, filters=filters,
+        stream = self.bot.stream(message, plain_history(history), k=k, mode=mode, filters=filters,
                                  answerer=answerer)
         text = ""
         for piece in stream:
             text += piece
-            yield message_html(text, turn), SEARCHING
+            yield message_html(text, turn, lang=lang), searching(lang), gr.skip()
         answer = stream.answer
-        yield message_html(answer.text, turn, answer.note), sources_html(answer, turn)
+        html = message_html(answer.text, turn, answer.note, lang)
+        turns = {**(turns or {}), plain_text(html): turn_record(answer)}
+        yield html, sources_html(answer, turn, lang), turns
 
-    def ingest(self, files: list[str] | None, progress=gr.Progress()) -> tuple:
-        """Copy uploads into the data folder and add them to the index, with a progress bar."""
+    def ingest(self, files: list[str] | None, lang: str = "en", doc_query: str = "",
+               progress=gr.Progress()) -> tuple:
+        """Copy uploads into the data folder and add them to the index, with a progress bar. An
+        upload the index cannot read does not stay in the data folder."""
+        lang = _lang(lang)
         if not files:
-            raise gr.Error("Choose one or more files first.")
+            raise gr.Error(t("choose_files", lang))
         saved: list[Path] = []
         refused: list[Skipped] = []
         for f in files:
@@ -123,89 +153,135 @@ class UI:
             (refused if isinstance(result, Skipped) else saved).append(result)
         report = None
         if saved:
-            progress(0, desc=STAGES["read"])
-            report = self.bot.ingest(saved, progress=lambda stage, done, total: progress(
-                (done, total), desc=STAGES.get(stage, stage), unit="passages" if stage == "embed" else "steps"))
-        return (ingest_markdown(report, refused), None, *self.refresh())
+            progress(0, desc=t("stage_read", lang))
+            try:
+                report = self.bot.ingest(saved, progress=lambda stage, done, total: progress(
+                    (done, total), desc=t(f"stage_{stage}", lang) if stage in STAGES else stage,
+                    unit=t("unit_passages" if stage == "embed" else "unit_steps", lang)))
+            except Exception as exc:
+                for dest in saved:
+                    settle_upload(dest, accepted=False)
+                raise gr.Error(t("ingest_failed", lang, error=exc)) from exc
+            failed = {s.path for s in report.skipped}
+            for dest in saved:
+                settle_upload(dest, accepted=str(dest) not in failed)
+        return (ingest_markdown(report, refused, lang), None, *self.refresh(lang, doc_query))
 
-    def remove(self, doc_id: str | None) -> tuple:
+    def remove(self, doc_id: str | None, lang: str = "en", doc_query: str = "") -> tuple:
         """Remove a document from the index (and its file, when it was uploaded here)."""
+        lang = _lang(lang)
         if not doc_id:
-            raise gr.Error("Choose a document to remove.")
+            raise gr.Error(t("choose_doc", lang))
         doc = next((d for d in self.bot.documents() if d.doc_id == doc_id), None)
         if doc is None:
-            raise gr.Error(f"{doc_id} is not in the index.")
+            raise gr.Error(t("not_in_index", lang, doc_id=doc_id))
         report = self.bot.remove([doc_id])
         note = ""
         if doc.path and is_inside(doc.path, uploads_dir(self.settings)):
             Path(doc.path).unlink(missing_ok=True)
-            note = " Its uploaded file was deleted."
-        msg = f"**Removed** `{doc_id}` ({report.documents} documents, {report.chunks} passages left).{note}"
-        return (msg, *self.refresh())
+            note = t("file_deleted", lang)
+        msg = t("removed", lang, doc_id=doc_id, documents=report.documents, chunks=report.chunks) + note
+        return (msg, *self.refresh(lang, doc_query))
 
-    def refresh(self) -> tuple:
-        """Fresh document lists for both dropdowns, and the model/index summary."""
+    def documents(self, doc_query: str = "", lang: str = "en") -> dict:
+        """The documents table, filtered by ``doc_query``."""
+        return documents_table(self.bot.documents(), self.bot.passages_per_document(), doc_query, _lang(lang))
+
+    def export(self, history: list | None, turns: dict | None, lang: str = "en"):
+        """The conversation so far with the sources of each answer, as a Markdown file (shown as a
+        download link)."""
+        lang = _lang(lang)
+        when = time.strftime("%Y-%m-%d %H:%M")
+        path = self.exports / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.md"
+        path.write_text(conversation_markdown(history or [], turns or {}, lang, when), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def refresh(self, lang: str = "en", doc_query: str = "") -> tuple:
+        """Fresh document lists for both dropdowns, the model/index summary and the table."""
+        lang = _lang(lang)
         choices = doc_choices(self.bot.documents())
         return (gr.update(choices=choices), gr.update(choices=choices, value=None),
-                info_markdown(self.bot.info()))
+                info_markdown(self.bot.info(), lang), self.documents(doc_query, lang))
 
 
 def build_app(bot, settings: Settings) -> gr.Blocks:
-    """The Gradio app for ``bot`` (an :class:`~rag.assistant.Assistant`). Launch it with :func:`launch`."""
+    """The Gradio app for ``bot`` (an :class:`~rag.assistant.Assistant`). Launch it with :func:`launch`.
+
+    Labels follow the browser's language through Gradio's i18n (English and Chinese)."""
     ui = UI(bot, settings)
+    llm_name = bot.info().get("llm") if bot.llm is not None else ""
+    i18n = gr.I18n(**translations(mb=settings.max_upload_mb, name=llm_name))
     choices = doc_choices(bot.documents())
-    answerers = [("Extractive: sentences from the bulletins", "extractive")]
+    answerers = [(i18n("answerer_extractive"), "extractive")]
     if bot.llm is not None:
-        answerers.append((f"LLM: {bot.info().get('llm')}", "llm"))
+        answerers.append((i18n("answerer_llm"), "llm"))
     default_answerer = settings.answerer if any(v == settings.answerer for _, v in answerers) else "extractive"
 
     with gr.Blocks(title="bulletin-rag", fill_width=True) as demo:
-        with gr.Sidebar(label="Settings and documents", open=True, width=340):
-            gr.Markdown("### Search settings")
-            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to search (k)")
-            mode = gr.Radio(list(MODES), value=settings.mode, label="Retrieval mode")
-            answerer = gr.Radio(answerers, value=default_answerer, label="Answerer")
+        demo.i18n_instance = i18n  # also given to launch(); set here so build_app alone carries it
+        lang = gr.State("en")  # the page's language, set when it loads
+        turns = gr.State({})  # answer text -> its sources, for the export
+        with gr.Sidebar(label=i18n("sidebar"), open=True, width=340):
+            gr.Markdown(i18n("search_settings"))
+            k = gr.Slider(1, 20, value=settings.k, step=1, label=i18n("k"))
+            mode = gr.Radio([(i18n(f"mode_{m}"), m) for m in MODES], value=settings.mode, label=i18n("mode"))
+            answerer = gr.Radio(answerers, value=default_answerer, label=i18n("answerer"))
             doc_filter = gr.Dropdown(choices, value=[], multiselect=True, allow_custom_value=True,
-                                     label="Only these documents",
-                                     elem_id="doc-filter")
+                                     label=i18n("only_docs"), elem_id="doc-filter")
             with gr.Row():
-                date_from = gr.Textbox("", label="From date", placeholder="YYYY-MM-DD", elem_id="date-from")
-                date_to = gr.Textbox("", label="To date", placeholder="YYYY-MM-DD", elem_id="date-to")
+                date_from = gr.Textbox("", label=i18n("date_from"), placeholder=i18n("date_placeholder"),
+                                       elem_id="date-from")
+                date_to = gr.Textbox("", label=i18n("date_to"), placeholder=i18n("date_placeholder"),
+                                     elem_id="date-to")
             info = gr.Markdown(info_markdown(bot.info()), elem_id="index-info")
 
-            gr.Markdown("### Documents")
-            upload = gr.File(label=f"Upload bulletins (up to {settings.max_upload_mb} MB each)",
-                             file_count="multiple", file_types=list(SUPPORTED), elem_id="upload")
-            add = gr.Button("Add to index", variant="primary", elem_id="add-docs")
-            status = gr.Markdown("Uploaded files are kept in the data folder and added to the index.",
-                                 elem_id="ingest-status", min_height=80)
-            to_remove = gr.Dropdown(choices, value=None, allow_custom_value=True, label="Document to remove",
+            gr.Markdown(i18n("documents"))
+            upload = gr.File(label=i18n("upload"), file_count="multiple", file_types=list(SUPPORTED),
+                             elem_id="upload")
+            add = gr.Button(i18n("add"), variant="primary", elem_id="add-docs")
+            status = gr.Markdown(t("upload_help", "en"), elem_id="ingest-status", min_height=80)
+            to_remove = gr.Dropdown(choices, value=None, allow_custom_value=True, label=i18n("to_remove"),
                                     elem_id="remove-doc")
-            remove = gr.Button("Remove from index", variant="stop", elem_id="remove-btn")
+            remove = gr.Button(i18n("remove"), variant="stop", elem_id="remove-btn")
 
-        gr.Markdown("## bulletin-rag · ask the news bulletins")
+        gr.Markdown(i18n("title"))
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                sources = gr.HTML(NO_SOURCES, label="Sources", render=False, elem_id="sources")
+                sources = gr.HTML(no_sources(), label=i18n("sources"), render=False, elem_id="sources")
+                chatbot = gr.Chatbot(height=620, elem_id="chat", label=i18n("chat"),
+                                     placeholder=t("chat_placeholder", "en"))
                 gr.ChatInterface(
                     ui.chat,
-                    chatbot=gr.Chatbot(height=620, elem_id="chat", label="Chat",
-                                       placeholder="Ask a question about the bulletins, in Chinese or English."),
-                    textbox=gr.Textbox(placeholder="例如：2023年青岛高新区新引进了多少个高质量项目？",
+                    chatbot=chatbot,
+                    textbox=gr.Textbox(placeholder=i18n("question_placeholder"),
                                        elem_id="question", submit_btn=True, stop_btn=True, show_label=False),
-                    additional_inputs=[k, mode, answerer, doc_filter, date_from, date_to],
-                    additional_outputs=[sources],
+                    additional_inputs=[k, mode, answerer, doc_filter, date_from, date_to, lang, turns],
+                    additional_outputs=[sources, turns],
                     api_name="chat", concurrency_limit=None, fill_height=False, autofocus=True)
+                with gr.Row():
+                    export = gr.Button(i18n("export"), elem_id="export-btn", size="sm")
+                    exported = gr.File(label=i18n("export_file"), interactive=False, elem_id="export-file",
+                                       visible=False)
             with gr.Column(scale=2, elem_id="sources-col"):
-                gr.Markdown("### Sources")
+                gr.Markdown(i18n("sources_title"))
                 sources.render()
+        with gr.Accordion(i18n("doc_table"), open=False, elem_id="doc-table-box"):
+            doc_query = gr.Textbox("", label=i18n("doc_filter"), placeholder=i18n("doc_filter_placeholder"),
+                                   elem_id="doc-query")
+            doc_table = gr.Dataframe(ui.documents(), interactive=False, elem_id="doc-table", wrap=True,
+                                     max_height=400)
 
         corpus_events = dict(concurrency_limit=1, concurrency_id="corpus")  # one writer; chat never waits
-        add.click(ui.ingest, [upload], [status, upload, doc_filter, to_remove, info],
+        lists = [doc_filter, to_remove, info, doc_table]
+        add.click(ui.ingest, [upload, lang, doc_query], [status, upload, *lists],
                   api_name="ingest", show_progress_on=[status], **corpus_events)
-        remove.click(ui.remove, [to_remove], [status, doc_filter, to_remove, info],
+        remove.click(ui.remove, [to_remove, lang, doc_query], [status, *lists],
                      api_name="remove", show_progress_on=[status], **corpus_events)
-        demo.load(ui.refresh, None, [doc_filter, to_remove, info], api_visibility="private", queue=False)
+        doc_query.change(ui.documents, [doc_query, lang], [doc_table], api_name="documents",
+                         show_progress="hidden", queue=False)
+        export.click(ui.export, [chatbot, turns, lang], [exported], api_name="export")
+        demo.load(ui.on_load, [doc_query], [lang, *lists, sources, status, chatbot],
+                  api_visibility="private", queue=False)
     return demo
 
 
@@ -217,7 +293,7 @@ def launch(bot, settings: Settings, *, block: bool = True, quiet: bool = False) 
     login = check_exposure(settings.host, settings.auth)
     demo = build_app(bot, settings)
     demo.queue(default_concurrency_limit=None)
-    demo.launch(server_name=settings.host, server_port=settings.port, auth=login,
+    demo.launch(server_name=settings.host, server_port=settings.port, auth=login, i18n=demo.i18n_instance,
                 max_file_size=f"{settings.max_upload_mb}mb", share=False, ssr_mode=False,
                 mcp_server=False, pwa=False, prevent_thread_lock=not block, quiet=quiet,
                 show_error=True, footer_links=["api"], theme=theme(), css=CSS, head=HEAD)

@@ -2,6 +2,7 @@
 
 An answer's markers ``[n]`` become links to source card ``n`` of that answer; a card shows the
 cited passage with its title, section, author and date, and the supporting sentence in ``<mark>``.
+Every function that writes words for people takes ``lang`` (``en`` or ``zh``, :mod:`.texts`).
 """
 from __future__ import annotations
 
@@ -11,14 +12,28 @@ from pathlib import Path
 
 from ..answering import best_sentence, char_overlap
 from ..text import MARKER, marker_numbers
+from ..text.chars import escape_controls
 from ..types import Answer, Citation, Document, Hit, IngestReport, Skipped
+from .texts import reason, t
+
 NOTE_CLASS = "answer-note"
-NO_SOURCES = '<div class="sources-empty">Sources of the answer appear here.</div>'
-SEARCHING = '<div class="sources-empty">Searching the bulletins…</div>'
+
 
 
 def esc(text: str) -> str:
     return html.escape(text or "", quote=True)
+
+
+def no_sources(lang: str = "en") -> str:
+    return f'<div class="sources-empty">{esc(t("no_sources", lang))}</div>'
+
+
+def searching(lang: str = "en") -> str:
+    return f'<div class="sources-empty">{esc(t("searching", lang))}</div>'
+
+
+NO_SOURCES = no_sources()
+SEARCHING = searching()
 
 
 def card_id(turn: str, n: int) -> str:
@@ -27,21 +42,21 @@ def card_id(turn: str, n: int) -> str:
 
 
 # ---------------------------------------------------------------- the chat message
-def link_markers(text: str, turn: str) -> str:
+def link_markers(text: str, turn: str, lang: str = "en") -> str:
     """``text`` escaped, with each marker ``[n]`` a link to source card ``n`` of ``turn``."""
     out, pos = [], 0
     for m in MARKER.finditer(text):
         out.append(esc(text[pos:m.start()]))
-        out.extend(f'<a class="cite" href="#{card_id(turn, n)}" title="source {n}">[{n}]</a>'
+        out.extend(f'<a class="cite" href="#{card_id(turn, n)}" title="{esc(t("source_n", lang, n=n))}">[{n}]</a>'
                    for n in marker_numbers(m))
         pos = m.end()
     out.append(esc(text[pos:]))
     return "".join(out)
 
 
-def message_html(text: str, turn: str, note: str = "") -> str:
+def message_html(text: str, turn: str, note: str = "", lang: str = "en") -> str:
     """The chat bubble of an answer: linked markers, then the note (fallback reason...) if any."""
-    body = link_markers(text, turn)
+    body = link_markers(text, turn, lang)
     if note:
         body += f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(note)}</span>'
     return body
@@ -106,29 +121,29 @@ def section_label(section: str, title: str) -> str:
     return section[len(prefix):] if title and section.startswith(prefix) else ("" if section == title else section)
 
 
-def source_card(c: Citation, hit: Hit | None, turn: str) -> str:
+def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> str:
     """One cited passage: title, section, author, date, and the passage with its quote marked."""
     passage = hit.chunk.text if hit is not None else c.quote
     section = section_label(c.section, c.title)
-    meta = [f'<span class="src-{k}">{label}: {esc(v)}</span>'
-            for k, label, v in (("section", "Section", section), ("author", "Author", c.author),
-                                ("date", "Date", c.date)) if v]
-    kind = ' <span class="src-kind">photo caption</span>' if c.kind == "caption" else ""
+    colon = "：" if lang == "zh" else ": "
+    meta = [f'<span class="src-{k}">{esc(t(k, lang))}{colon}{esc(v)}</span>'
+            for k, v in (("section", section), ("author", c.author), ("date", c.date)) if v]
+    kind = f' <span class="src-kind">{esc(t("caption", lang))}</span>' if c.kind == "caption" else ""
     return (f'<div class="src-card" id="{card_id(turn, c.n)}">'
             f'<div class="src-head"><span class="src-n">[{c.n}]</span> '
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)} · relevance {c.score:.2f}</div></div>')
+            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}</div></div>')
 
 
-def sources_html(answer: Answer, turn: str) -> str:
+def sources_html(answer: Answer, turn: str, lang: str = "en") -> str:
     """The sources panel for one answer: its cited passages, or why there are none."""
     if answer.refused or not answer.citations:
-        what = "No passage in the bulletins answers this question." if answer.refused else "No sources cited."
-        return f'<div class="sources"><div class="sources-empty refusal">{what}</div></div>'
+        what = t("refused" if answer.refused else "no_citations", lang)
+        return f'<div class="sources"><div class="sources-empty refusal">{esc(what)}</div></div>'
     hits = {h.chunk.chunk_id: h for h in answer.passages}
-    cards = "".join(source_card(c, hits.get(c.chunk_id), turn) for c in answer.citations)
+    cards = "".join(source_card(c, hits.get(c.chunk_id), turn, lang) for c in answer.citations)
     return f'<div class="sources">{cards}</div>'
 
 
@@ -142,13 +157,13 @@ def human_size(n: int | None) -> str:
     return f"{size:.1f} GB"
 
 
-def info_markdown(info: dict) -> str:
+def info_markdown(info: dict, lang: str = "en") -> str:
     """Which model and index are loaded, with their sizes (from ``Assistant.info()``)."""
     llm = info.get("llm") or "none"
-    return (f"**Model:** `{info.get('model')}` ({info.get('dim')}-dim vectors)  \n"
-            f"**Index:** `{info.get('folder')}`: {info.get('documents')} documents, "
-            f"{info.get('chunks')} passages, {info.get('index_type')}, {human_size(info.get('bytes'))} on disk  \n"
-            f"**Answerer:** {info.get('answerer')} · **LLM:** {llm}")
+    return t("info", lang, model=info.get("model"), dim=info.get("dim"), folder=info.get("folder"),
+             documents=info.get("documents"), chunks=info.get("chunks"), index_type=info.get("index_type"),
+             size=human_size(info.get("bytes")), answerer=info.get("answerer"),
+             llm=t("none", lang) if llm == "none" else llm)
 
 
 def doc_choices(documents: list[Document]) -> list[tuple[str, str]]:
@@ -161,17 +176,90 @@ def doc_choices(documents: list[Document]) -> list[tuple[str, str]]:
     return out
 
 
-def ingest_markdown(report: IngestReport | None, refused: list[Skipped]) -> str:
+def code(text: str) -> str:
+    """``text`` as inline Markdown code on one line, whatever characters a file name holds."""
+    text = escape_controls(text)
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def ingest_markdown(report: IngestReport | None, refused: list[Skipped], lang: str = "en") -> str:
     """What an upload did: documents added/updated/unchanged, and every skipped file with why."""
     lines = []
     if report is not None:
-        lines.append(f"**Index updated** in {report.seconds:.1f} s: {len(report.added)} added, "
-                     f"{len(report.updated)} updated, {len(report.unchanged)} unchanged "
-                     f"({report.documents} documents, {report.chunks} passages).")
+        lines.append(t("updated", lang, seconds=report.seconds, added=len(report.added), updated=len(report.updated),
+                       unchanged=len(report.unchanged), documents=report.documents, chunks=report.chunks))
         for doc_id, kept in report.duplicates.items():
-            lines.append(f"- `{Path(doc_id).name}` is identical to `{kept}` (stored once)")
+            lines.append(t("identical", lang, name=Path(doc_id).name, kept=kept))
     skipped = refused + (report.skipped if report is not None else [])
     if skipped:
-        lines.append(f"**Skipped {len(skipped)}:**")
-        lines.extend(f"- `{Path(s.path).name}`: {s.reason}" for s in skipped)
-    return "\n".join(lines) or "Nothing to do."
+        lines.append(t("skipped", lang, n=len(skipped)))
+        lines.extend(f"- {code(Path(s.path).name)}: {html.escape(reason(s.reason, lang), quote=False)}" for s in skipped)
+    return "\n".join(lines) or t("nothing", lang)
+
+
+def documents_table(documents: list[Document], passages: dict[str, int], query: str = "",
+                    lang: str = "en") -> dict:
+    """The documents table (title, date, source, passages) as Gradio's ``{"headers", "data"}``,
+    only the rows whose title, date, source or id hold ``query`` (any case)."""
+    q = (query or "").strip().lower()
+    rows = []
+    for d in documents:
+        row = [d.title or Path(d.doc_id).name, d.date, d.source or d.doc_id, passages.get(d.doc_id, 0)]
+        if not q or any(q in str(x).lower() for x in (*row[:3], d.doc_id, *d.aliases)):
+            rows.append(row)
+    headers = [t(k, lang) for k in ("col_title", "col_date", "col_source", "col_passages")]
+    return {"headers": headers, "data": rows or [["", "", "", ""]]}
+
+
+# ---------------------------------------------------------------- the exported conversation
+def turn_record(answer: Answer) -> dict:
+    """What the export needs of one answer (plain data: it is kept in the page's session)."""
+    return {"text": answer.text, "note": answer.note, "refused": answer.refused,
+            "citations": [c.to_dict() for c in answer.citations]}
+
+
+def _quote_block(text: str) -> str:
+    return "\n".join("> " + line for line in (text or "").splitlines() or [""])
+
+
+def source_markdown(c: dict, lang: str = "en") -> str:
+    """One cited source as a Markdown list item: title, section, author, date, id, quote."""
+    section = section_label(c.get("section", ""), c.get("title", ""))
+    meta = " · ".join(x for x in (section, c.get("author", ""), c.get("date", "")) if x)
+    head = f"{c.get('n')}. **{c.get('title') or c.get('doc_id')}**" + (f" — {meta}" if meta else "")
+    where = f"   {code(c.get('doc_id', ''))} · {t('relevance', lang)} {float(c.get('score', 0)):.2f}"
+    quote = "\n".join("   " + line for line in _quote_block(c.get("quote", "")).splitlines())
+    return f"{head}  \n{where}\n\n{quote}"
+
+
+def conversation_markdown(history: list, turns: dict, lang: str = "en", when: str = "") -> str:
+    """The conversation (Gradio's chat history) as Markdown: each question, its answer and the
+    sources the answer cited (from ``turns``: answer text -> :func:`turn_record`)."""
+    out = [t("md_title", lang)]
+    if when:
+        out.append(f"_{t('md_exported', lang, when=when)}_")
+    n = 0
+    question = ""
+    for msg in history or []:
+        if not isinstance(msg, dict):
+            continue
+        text = plain_text(msg.get("content"))
+        if msg.get("role") == "user":
+            question = text
+            continue
+        if msg.get("role") != "assistant" or not text:
+            continue
+        n += 1
+        record = turns.get(text) or {}
+        out += [t("md_question", lang, n=n), _quote_block(question) if question else "", t("md_answer", lang), text]
+        if record.get("note"):
+            out.append(f"_{record['note']}_")
+        out.append(t("md_sources", lang))
+        cites = record.get("citations") or []
+        out.append("\n\n".join(source_markdown(c, lang) for c in cites) if cites else t("md_no_sources", lang))
+        question = ""
+    if not n:
+        out.append(t("md_empty", lang))
+    return "\n\n".join(x for x in out if x) + "\n"

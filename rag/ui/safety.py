@@ -43,8 +43,10 @@ def safe_filename(name: str) -> str:
 def save_upload(src: Path, original_name: str, folder: Path, max_bytes: int) -> Path | Skipped:
     """Copy an uploaded file into ``folder`` under its cleaned name, or say why not.
 
-    A file of the same name is replaced (a new version of that bulletin). The copy is written
-    to a hidden temporary name first and renamed, so no reader ever sees half a file.
+    A file of the same name is replaced (a new version of that bulletin); the old version is
+    kept aside (:func:`backup_of`) until :func:`settle_upload` knows whether the new one was
+    ingested. The copy is written to a hidden temporary name first and renamed, so no reader
+    ever sees half a file.
     """
     name = safe_filename(original_name)
     ext = Path(name).suffix.lower()
@@ -60,8 +62,28 @@ def save_upload(src: Path, original_name: str, folder: Path, max_bytes: int) -> 
         raise ValueError(f"refusing to write {name!r} outside {folder}")
     part = folder / f".{name}.part"
     shutil.copyfile(src, part)
+    if dest.is_file():
+        os.replace(dest, backup_of(dest))
     os.replace(part, dest)
     return dest
+
+
+def backup_of(dest: Path) -> Path:
+    """Where the version an upload replaced waits (hidden, so no ingest reads it)."""
+    return dest.with_name(f".{dest.name}.previous")
+
+
+def settle_upload(dest: Path, accepted: bool) -> None:
+    """After the ingest: an accepted upload stays (the old version it replaced goes); a refused
+    one is deleted and the old version, if any, put back, so ``uploads/`` holds only files the
+    index could read."""
+    backup = backup_of(dest)
+    if accepted:
+        backup.unlink(missing_ok=True)
+    elif backup.is_file():
+        os.replace(backup, dest)
+    else:
+        dest.unlink(missing_ok=True)
 
 
 def is_inside(path: str | Path, folder: str | Path) -> bool:

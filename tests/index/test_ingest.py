@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.index import Index, IndexMismatch, current_generation
+from rag.index import Index, IndexMismatch, check_index, current_generation
 from rag.index import ingest, remove_documents
 from rag.search import Filters, Retriever
 
@@ -206,9 +206,65 @@ def test_killing_an_ingest_leaves_the_previous_index_loadable(settings, embedder
         assert len(new_docs) in (0, 12)  # the old index, or the complete new one
         assert set(idx.documents) - set(new_docs) == set(old.documents)
         assert idx.vectors.ntotal == len(idx.chunks) == idx.lexical.n
+        assert check_index(settings.index_dir).healthy  # checksums and counts hold
         outcomes.add("new" if new_docs else "old")
         if finished or new_docs:
             break
     assert "old" in outcomes  # at least one kill landed mid-ingest
     live = current_generation(settings.index_dir)
     assert live is not None
+
+
+def _kill_at(cmd, env, delays, after_each):
+    """Run ``cmd`` and kill -9 it after each delay in turn (until one run finishes by itself);
+    ``after_each(finished)`` checks the index after each kill."""
+    for delay in delays:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if after_each(finished):
+            return
+
+
+def test_killing_a_rebuild_or_a_removal_leaves_a_loadable_index(settings, embedder, corpus, tmp_path):
+    """kill -9 a `rag ingest --rebuild` and a `rag remove` at several moments: the index always
+    loads, whole (the old one or the new one), passes `rag check`, and the next writer clears
+    what the killed one left behind."""
+    ingest([corpus], settings, embedder)
+    old = set(Index.load(settings.index_dir).documents)
+    big = tmp_path / "big"
+    big.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(8):
+        (big / f"copy{i}.txt").write_text(text.replace("青岛", f"第{i}版青岛"), encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(settings.cache_dir.parent), "RAG_CACHE_DIR": str(settings.cache_dir)}
+    base = [sys.executable, "-m", "rag"]
+    seen = set()
+
+    def rebuilt(finished):
+        docs = set(Index.load(settings.index_dir).documents)
+        assert docs == old or (len(docs) == 8 and all("/big/" in f"/{d}" for d in docs))
+        assert check_index(settings.index_dir).healthy
+        seen.add("old" if docs == old else "new")
+        return finished or docs != old
+
+    _kill_at(base + ["ingest", str(big), "--rebuild", "--index", str(settings.index_dir), "--quiet"], env,
+             (3.0, 6.0, 9.0, 12.0, 15.0, 20.0), rebuilt)
+    assert "old" in seen
+    ingest([corpus], settings, embedder, rebuild=True)
+    before = set(Index.load(settings.index_dir).documents)
+    victim = sorted(before)[0]
+
+    def removed(finished):
+        docs = set(Index.load(settings.index_dir).documents)
+        assert docs in (before, before - {victim})
+        assert check_index(settings.index_dir).healthy
+        return finished or docs != before
+
+    _kill_at(base + ["remove", victim, "--index", str(settings.index_dir)], env,
+             (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0), removed)
+    ingest([corpus], settings, embedder)  # the next writer clears any debris of the killed ones
+    assert [p.name for p in settings.index_dir.glob("gen-*")] == [current_generation(settings.index_dir).name]
+    assert not list(settings.index_dir.glob("CURRENT.*"))

@@ -10,7 +10,7 @@ from rag.types import Answer, Chunk, Citation, Document, Hit, IngestReport, Skip
 from rag.ui.render import (card_id, find_quote, highlight, info_markdown, ingest_markdown, link_markers,
                            message_html, plain_history, section_label, sources_html)
 from rag.ui.safety import (ExposureError, check_exposure, is_inside, is_loopback, parse_auth,
-                           safe_filename, save_upload)
+                           safe_filename, save_upload, settle_upload)
 
 
 # ---------------------------------------------------------------- file names
@@ -63,8 +63,24 @@ def test_save_upload_replaces_a_file_of_the_same_name(tmp_path):
     for version in ("一", "二"):
         src.write_text(version, encoding="utf-8")
         dest = save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100)
+        settle_upload(dest, accepted=True)
     assert dest.read_text(encoding="utf-8") == "二"
     assert [p.name for p in (tmp_path / "up").iterdir()] == ["bulletin.txt"]
+
+
+def test_a_refused_upload_leaves_nothing_behind(tmp_path):
+    """An upload the index could not read is deleted; a new version that fails gives the old one back."""
+    src = tmp_path / "v.pdf"
+    src.write_bytes(b"MZ\x90\x00 an exe named .pdf")
+    dest = save_upload(src, "tool.pdf", tmp_path / "up", max_bytes=100)
+    settle_upload(dest, accepted=False)
+    assert list((tmp_path / "up").iterdir()) == []
+    src.write_text("第一版", encoding="utf-8")
+    settle_upload(save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100), accepted=True)
+    src.write_bytes(b"\x00\x01 binary")
+    settle_upload(save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100), accepted=False)
+    assert [p.name for p in (tmp_path / "up").iterdir()] == ["bulletin.txt"]
+    assert (tmp_path / "up" / "bulletin.txt").read_text(encoding="utf-8") == "第一版"
 
 
 # ---------------------------------------------------------------- host and login
@@ -188,6 +204,9 @@ class FakeBot:
 
     def documents(self):
         return [Document("doc.txt", "…", title="青岛高新区", date="2024-01-05")]
+
+    def passages_per_document(self):
+        return {"doc.txt": 1}
 
     def info(self):
         return {"folder": "index", "documents": 1, "chunks": 1, "model": "m", "dim": 3, "index_type": "flat",

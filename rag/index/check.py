@@ -1,0 +1,214 @@
+"""``rag check``: every file of the live generation against its checksum, and the metadata, the
+vectors and BM25 against each other; the other generation folders and what will become of them.
+
+Nothing here raises for a damaged index: each problem is a line of the report.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .format import (CURRENT, IndexCorrupt, IndexMismatch, generation_dirs, is_unfinished,
+                     live_generation, read_manifest, read_pointer, sequence_of, write_lock, write_pointer)
+from .integrity import MANIFEST, WRITING, generation_files, verify_files
+
+
+@dataclass
+class CheckReport:
+    """What ``rag check`` found: checks that hold, problems, and notes (nothing wrong, but worth
+    knowing: a recovered pointer, folders of other generations)."""
+
+    folder: Path
+    ok: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        return ([f"ok       {x}" for x in self.ok] + [f"PROBLEM  {x}" for x in self.problems]
+                + [f"note     {x}" for x in self.notes])
+
+
+def check_index(folder: str | Path) -> CheckReport:
+    """Check the index at ``folder`` as far as it can be read; never raises for what it finds."""
+    r = CheckReport(Path(folder))
+    try:
+        _check(r, Path(folder))
+    except Exception as exc:  # a state nobody foresaw: said, not raised
+        r.problems.append(f"the check could not finish ({exc.__class__.__name__}: {exc})")
+    return r
+
+
+def _check(r: CheckReport, folder: Path) -> None:
+    if not folder.is_dir():
+        r.problems.append(f"no index at {folder}: the folder does not exist")
+        return
+    gen, _ = read_pointer(folder)
+    if gen is None:
+        try:
+            gen, note = live_generation(folder)
+        except IndexCorrupt as exc:
+            r.problems.append(str(exc))
+            _other_generations(r, folder, None)
+            return
+        if gen is None:
+            r.problems.append(f"no index at {folder}: build one with `rag ingest corpus/ --index {folder}`")
+            _other_generations(r, folder, None)
+            return
+        r.problems.append(note)
+    else:
+        r.ok.append(f"{CURRENT} names {gen.name}")
+    _other_generations(r, folder, gen)
+    try:
+        manifest = read_manifest(gen, folder)
+    except (IndexMismatch, IndexCorrupt) as exc:
+        r.problems.append(str(exc))
+        return
+    r.ok.append(f"{gen.name}/{MANIFEST} intact (format {manifest.format_version}, sequence {manifest.sequence})")
+    bad = verify_files(gen, manifest.files, first_only=False)
+    r.problems.extend(f"{gen.name}/{p}" for p in bad)
+    if not bad:
+        size = sum(v.get("bytes", 0) for v in manifest.files.values() if isinstance(v, dict))
+        r.ok.append(f"{len(manifest.files)} files match their checksums ({size / 1e6:.1f} MB)")
+    listed = set(manifest.files)
+    extra = [p.relative_to(gen).as_posix() for p in generation_files(gen)
+             if p.relative_to(gen).as_posix() not in listed]
+    if extra:
+        r.notes.append(f"{gen.name} holds files its manifest does not list (ignored): {', '.join(extra)}")
+    counts = {"the manifest": manifest.chunks}
+    _check_metadata(r, gen, manifest, counts)
+    _check_vectors(r, gen, manifest, counts)
+    _check_lexical(r, gen, counts)
+    if len(set(counts.values())) == 1:
+        r.ok.append(f"{manifest.chunks} passages in each of: {', '.join(counts)}")
+    else:
+        r.problems.append("passage counts disagree: " + ", ".join(f"{v} in {k}" for k, v in counts.items()))
+
+
+def _other_generations(r: CheckReport, folder: Path, live: Path | None) -> None:
+    live_seq = sequence_of(live) if live is not None else None
+    for g in generation_dirs(folder):
+        if live is not None and g.name == live.name:
+            continue
+        seq = sequence_of(g)
+        if is_unfinished(g):
+            r.notes.append(f"{g.name}: a build that never finished ({WRITING}); the next ingest deletes it")
+        elif seq is not None and live_seq is not None and seq < live_seq:
+            r.notes.append(f"{g.name}: an older generation (sequence {seq} < {live_seq}); the next ingest "
+                           "deletes it")
+        elif seq is None:
+            r.notes.append(f"{g.name}: no intact {MANIFEST}, so nothing proves it is superseded; it is kept "
+                           "(delete it yourself if you do not need it)")
+        else:
+            r.notes.append(f"{g.name}: a complete generation newer than the live one (sequence {seq}; "
+                           f"CURRENT was rolled back from it?); it is kept")
+
+
+def _check_metadata(r: CheckReport, gen: Path, manifest, counts: dict) -> None:
+    try:
+        db = sqlite3.connect(f"file:{gen / 'meta.sqlite'}?mode=ro", uri=True)
+        try:
+            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+            n_docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            n, lo, hi = db.execute("SELECT COUNT(*), MIN(row), MAX(row) FROM chunks").fetchone()
+            doc_ids = {row[0] for row in db.execute("SELECT doc_id FROM documents")}
+            chunk_docs = {row[0] for row in db.execute("SELECT DISTINCT doc_id FROM chunks")}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        r.problems.append(f"{gen.name}/meta.sqlite cannot be read ({exc})")
+        return
+    if verdict != "ok":
+        r.problems.append(f"{gen.name}/meta.sqlite fails SQLite's integrity check: {verdict}")
+    if n and (lo, hi) != (0, n - 1):
+        r.problems.append(f"{gen.name}/meta.sqlite: passage rows run {lo}..{hi}, not 0..{n - 1}")
+    counts["meta.sqlite"] = n
+    orphans = chunk_docs - doc_ids
+    empty = doc_ids - chunk_docs
+    if orphans:
+        r.problems.append(f"{len(orphans)} documents have passages but no record, e.g. {sorted(orphans)[0]}")
+    if empty:
+        r.problems.append(f"{len(empty)} documents have no passages, e.g. {sorted(empty)[0]}")
+    if doc_ids != set(manifest.documents):
+        r.problems.append(f"documents disagree: {n_docs} in meta.sqlite, {len(manifest.documents)} in the manifest")
+    elif not orphans and not empty:
+        r.ok.append(f"{n_docs} documents in meta.sqlite and the manifest, each with its passages")
+
+
+def _check_vectors(r: CheckReport, gen: Path, manifest, counts: dict) -> None:
+    from .vectors import load_vector_index
+
+    try:
+        index = load_vector_index(gen / "vectors.faiss")
+    except Exception as exc:  # FAISS raises RuntimeError, or worse, for a damaged file
+        r.problems.append(f"{gen.name}/vectors.faiss cannot be read ({exc.__class__.__name__})")
+        return
+    counts["vectors.faiss"] = int(index.ntotal)
+    if index.d != manifest.model.get("dim"):
+        r.problems.append(f"vectors.faiss holds {index.d}-dimensional vectors, the model makes "
+                          f"{manifest.model.get('dim')}")
+    if (gen / "vectors.npy").is_file():
+        try:
+            exact = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+            counts["vectors.npy"] = int(exact.shape[0])
+        except Exception as exc:
+            r.problems.append(f"{gen.name}/vectors.npy cannot be read ({exc.__class__.__name__})")
+
+
+def _check_lexical(r: CheckReport, gen: Path, counts: dict) -> None:
+    folder = gen / "lexical"
+    try:
+        meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+        n = int(meta["n"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        r.problems.append(f"{gen.name}/lexical/lexical.json cannot be read ({exc.__class__.__name__})")
+        return
+    counts["BM25"] = n
+    if not n:
+        return
+    try:
+        arrays = {k: np.load(folder / f"{k}.csc.index.npy", allow_pickle=False) for k in ("data", "indices", "indptr")}
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+    except Exception as exc:
+        r.problems.append(f"{gen.name}/lexical cannot be read ({exc.__class__.__name__}: {exc})")
+        return
+    data, indices, indptr = arrays["data"], arrays["indices"], arrays["indptr"]
+    wrong = []
+    if len(indptr) - 1 not in (len(vocab) - 1, len(vocab)):  # bm25s keeps one term ("") out of the matrix
+        wrong.append(f"{len(indptr)} column pointers for {len(vocab)} terms")
+    if len(data) != len(indices) or (len(indptr) and indptr[-1] != len(indices)):
+        wrong.append("arrays of different lengths")
+    if len(indptr) and np.any(np.diff(indptr) < 0):
+        wrong.append("column pointers go backwards")
+    if len(indices) and (indices.min() < 0 or indices.max() >= n):
+        wrong.append(f"passage numbers outside 0..{n - 1}")
+    if len(data) and (not np.all(np.isfinite(data)) or data.min() < 0):
+        wrong.append("scores that are negative or not finite")
+    if wrong:
+        r.problems.append(f"{gen.name}/lexical is inconsistent: {'; '.join(wrong)}")
+    else:
+        r.ok.append(f"BM25: {len(vocab)} terms, arrays consistent")
+
+
+def repair_pointer(folder: str | Path) -> str:
+    """Point a lost or unreadable ``CURRENT`` at the newest complete generation (under the write
+    lock); say what was done. Deletes nothing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return f"no index at {folder}: nothing to repair"
+    with write_lock(folder):
+        gen, problem = read_pointer(folder)
+        if gen is not None:
+            return f"{CURRENT} is fine ({gen.name}); nothing to repair"
+        live, _ = live_generation(folder)  # IndexCorrupt when no generation is complete
+        if live is None:
+            return f"no index at {folder}: nothing to repair"
+        write_pointer(folder, live)
+        return f"{problem}; {CURRENT} now names {live.name}"

@@ -1,0 +1,198 @@
+"""Every text of the UI in English and Chinese (no Gradio here, so it is quick to test).
+
+Labels the page shows from the start go to Gradio's i18n (:func:`translations`), which picks the
+browser's language; what the server writes later (status messages, the sources panel, errors,
+the exported conversation) is written in the language of the browser's ``Accept-Language``
+(:func:`language_of`), read once when the page loads. Anything not Chinese gets English.
+"""
+from __future__ import annotations
+
+import re
+
+LANGS = ("en", "zh")
+# Gradio picks a locale among the ones its frontend knows (zh-CN, zh-TW); both get our Chinese.
+GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh-TW")}
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # the page (Gradio i18n)
+    "title": ("## bulletin-rag · ask the news bulletins", "## bulletin-rag · 向新闻简报提问"),
+    "sidebar": ("Settings and documents", "设置与文档"),
+    "search_settings": ("### Search settings", "### 检索设置"),
+    "k": ("Passages to search (k)", "检索段落数 (k)"),
+    "mode": ("Retrieval mode", "检索方式"),
+    "mode_hybrid": ("hybrid (meaning + words)", "混合（语义 + 词语）"),
+    "mode_dense": ("dense (meaning)", "语义"),
+    "mode_lexical": ("lexical (words)", "词语"),
+    "answerer": ("Answerer", "回答方式"),
+    "answerer_extractive": ("Extractive: sentences from the bulletins", "摘录：直接引用简报原句"),
+    "answerer_llm": ("LLM: {name}", "大模型：{name}"),
+    "only_docs": ("Only these documents", "只在这些文档中检索"),
+    "date_from": ("From date", "起始日期"),
+    "date_to": ("To date", "截止日期"),
+    "date_placeholder": ("YYYY-MM-DD", "年-月-日，如 2024-01-05"),
+    "documents": ("### Documents", "### 文档"),
+    "doc_table": ("Documents in the index", "索引中的文档"),
+    "doc_filter": ("Filter documents", "筛选文档"),
+    "doc_filter_placeholder": ("title, date or source", "标题、日期或来源"),
+    "upload": ("Upload bulletins (up to {mb} MB each)", "上传简报（每个不超过 {mb} MB）"),
+    "add": ("Add to index", "加入索引"),
+    "upload_help": ("Uploaded files are kept in the data folder and added to the index.",
+                    "上传的文件保存在数据文件夹中，并加入索引。"),
+    "to_remove": ("Document to remove", "要移除的文档"),
+    "remove": ("Remove from index", "从索引中移除"),
+    "chat": ("Chat", "对话"),
+    "chat_placeholder": ("Ask a question about the bulletins, in Chinese or English.",
+                         "用中文或英文就简报内容提问。"),
+    "question_placeholder": ("e.g. 2023年青岛高新区新引进了多少个高质量项目？",
+                             "例如：2023年青岛高新区新引进了多少个高质量项目？"),
+    "sources_title": ("### Sources", "### 来源"),
+    "sources": ("Sources", "来源"),
+    "export": ("Export conversation (Markdown)", "导出对话（Markdown）"),
+    "export_file": ("Conversation with its sources", "对话及其来源"),
+    # the table's columns
+    "col_title": ("Title", "标题"),
+    "col_date": ("Date", "日期"),
+    "col_source": ("Source", "来源"),
+    "col_passages": ("Passages", "段落数"),
+    # the sources panel
+    "no_sources": ("Sources of the answer appear here.", "回答的来源显示在这里。"),
+    "searching": ("Searching the bulletins…", "正在检索简报……"),
+    "source_n": ("source {n}", "来源 {n}"),
+    "section": ("Section", "栏目"),
+    "author": ("Author", "作者"),
+    "date": ("Date", "日期"),
+    "caption": ("photo caption", "图片说明"),
+    "relevance": ("relevance", "相关度"),
+    "refused": ("No passage in the bulletins answers this question.", "简报中没有能回答这个问题的段落。"),
+    "no_citations": ("No sources cited.", "没有引用来源。"),
+    # the index summary
+    "info": ("**Model:** `{model}` ({dim}-dim vectors)  \n"
+             "**Index:** `{folder}`: {documents} documents, {chunks} passages, {index_type}, {size} on disk  \n"
+             "**Answerer:** {answerer} · **LLM:** {llm}",
+             "**模型：** `{model}`（{dim} 维向量）  \n"
+             "**索引：** `{folder}`：{documents} 篇文档，{chunks} 个段落，{index_type}，占用 {size}  \n"
+             "**回答方式：** {answerer} · **大模型：** {llm}"),
+    "none": ("none", "无"),
+    # ingest and removal
+    "stage_read": ("Reading files", "读取文件"),
+    "stage_chunk": ("Cutting into passages", "切分段落"),
+    "stage_embed": ("Embedding passages", "计算段落向量"),
+    "stage_write": ("Writing the index", "写入索引"),
+    "unit_passages": ("passages", "段落"),
+    "unit_steps": ("steps", "步"),
+    "updated": ("**Index updated** in {seconds:.1f} s: {added} added, {updated} updated, {unchanged} unchanged "
+                "({documents} documents, {chunks} passages).",
+                "**索引已更新**，用时 {seconds:.1f} 秒：新增 {added} 篇，更新 {updated} 篇，未变 {unchanged} 篇"
+                "（共 {documents} 篇文档，{chunks} 个段落）。"),
+    "identical": ("- `{name}` is identical to `{kept}` (stored once)", "- `{name}` 与 `{kept}` 内容相同（只存一份）"),
+    "skipped": ("**Skipped {n}:**", "**跳过 {n} 个：**"),
+    "nothing": ("Nothing to do.", "没有需要处理的内容。"),
+    "choose_files": ("Choose one or more files first.", "请先选择一个或多个文件。"),
+    "choose_doc": ("Choose a document to remove.", "请选择要移除的文档。"),
+    "not_in_index": ("{doc_id} is not in the index.", "{doc_id} 不在索引中。"),
+    "removed": ("**Removed** `{doc_id}` ({documents} documents, {chunks} passages left).",
+                "**已移除** `{doc_id}`（剩余 {documents} 篇文档，{chunks} 个段落）。"),
+    "file_deleted": (" Its uploaded file was deleted.", "其上传的文件已删除。"),
+    "ingest_failed": ("The upload was not added: {error}", "上传的文件未能加入索引：{error}"),
+    # options
+    "bad_k": ("k must be a whole number from 1 to 1000, not {value!r}.", "k 必须是 1 到 1000 之间的整数，而不是 {value!r}。"),
+    "bad_date": ("{which} date {value!r} not understood: use YYYY-MM-DD", "无法识别{which}日期 {value!r}：请使用 年-月-日 格式"),
+    "from": ("From", "起始"),
+    "to": ("To", "截止"),
+    "bad_mode": ("Unknown retrieval mode {value!r}.", "未知的检索方式 {value!r}。"),
+    # the exported conversation
+    "md_title": ("# bulletin-rag: conversation", "# bulletin-rag：对话记录"),
+    "md_exported": ("Exported {when}.", "导出于 {when}。"),
+    "md_question": ("## Question {n}", "## 问题 {n}"),
+    "md_answer": ("**Answer**", "**回答**"),
+    "md_sources": ("**Sources**", "**来源**"),
+    "md_no_sources": ("(no sources)", "（无来源）"),
+    "md_empty": ("(nothing asked yet)", "（尚未提问）"),
+}
+
+# Why a file was skipped (the readers write English): the known reasons, in Chinese.
+REASONS_ZH: list[tuple[str, str]] = [
+    (r"^empty file$", "空文件"),
+    (r"^empty document$", "空文档"),
+    (r"^empty text$", "正文为空"),
+    (r"^no text$", "没有文字"),
+    (r"^no text left after layout cleaning$", "版面清理后没有剩下文字"),
+    (r"^binary file \(contains NUL bytes\), not text$", "二进制文件（含 NUL 字节），不是文本"),
+    (r"^unsupported format '(.*?)' \(supported: (.*)\)$", r"不支持的格式 '\1'（支持：\2）"),
+    (r"^unreadable PDF \((.*)\)$", r"无法读取的 PDF（\1）"),
+    (r"^unreadable DOCX(.*)$", r"无法读取的 DOCX\1"),
+    (r"^unreadable( \w+)? \((.*)\)$", r"无法读取\1（\2）"),
+    (r"^encrypted PDF: decrypt it first$", "加密的 PDF：请先解密"),
+    (r"^PDF has no extractable text \(scanned images need OCR first\)$", "PDF 中没有可提取的文字（扫描件需先做 OCR）"),
+    (r"^unreadable: not UTF-8, GBK or GB18030 text and no other encoding fits$",
+     "无法读取：不是 UTF-8、GBK 或 GB18030 文本，也不符合其他编码"),
+    (r"^too large: (.*?) > (.*?) \((limits\.\w+)\)$", r"文件过大：\1 > \2（\3）"),
+    (r"^too large for a PDF: (.*?) > (.*?) \((limits\.\w+)\)$", r"PDF 过大：\1 > \2（\3）"),
+    (r"^file too large \((.*)\)$", r"文件过大（\1）"),
+    (r"^unzips to (.*?) > (.*?) \((limits\.\w+)\)$", r"解压后为 \1 > \2（\3）"),
+    (r"^too many pages: (.*?) > (.*?) \((limits\.\w+)\)$", r"页数过多：\1 > \2（\3）"),
+    (r"^too long: (.*?) characters > (.*?) \((limits\.\w+)\)$", r"文字过长：\1 个字符 > \2（\3）"),
+    (r"^too long: (.*?) of text holds more than (.*?) characters \((limits\.\w+)\)$",
+     r"文字过长：\1 的文本超过 \2 个字符（\3）"),
+    (r"^took over (.*?) s to read \((.*?)\) \((limits\.\w+) = (.*)\)$", r"读取超过 \1 秒（\2）（\3 = \4）"),
+    (r"^permission denied$", "没有读取权限"),
+    (r"^cannot read \((.*)\)$", r"无法读取（\1）"),
+    (r"^no such file or folder$", "文件或文件夹不存在"),
+    (r"^no usable records$", "没有可用的记录"),
+    (r"^invalid JSON \((.*)\)$", r"JSON 格式错误（\1）"),
+    (r'^record needs a "text" string$', '记录需要 "text" 字符串'),
+    (r"^duplicate document id$", "文档编号重复"),
+]
+
+
+def t(key: str, lang: str = "en", **values) -> str:
+    """The text ``key`` in ``lang`` (``en`` or ``zh``), with ``values`` filled in."""
+    en, zh = TEXTS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def language_of(accept_language: str | None) -> str:
+    """``zh`` when the browser's most preferred language is Chinese, else ``en``.
+
+    ``accept_language`` is the HTTP header, e.g. ``zh-CN,zh;q=0.9,en;q=0.8``."""
+    best, best_q = "", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        m = re.search(r"q\s*=\s*([^;\s]*)", params)
+        if m:
+            try:
+                q = float(m.group(1))
+            except ValueError:
+                q = 0.0
+        if tag and q > best_q:
+            best, best_q = tag.lower(), q
+    return "zh" if best.startswith("zh") else "en"
+
+
+def reason(text: str, lang: str) -> str:
+    """Why a file was skipped, in ``lang`` (a reason it does not know stays as it is)."""
+    if lang != "zh":
+        return text
+    for pattern, zh in REASONS_ZH:
+        if re.match(pattern, text):
+            return re.sub(pattern, zh, text)
+    return text
+
+
+def translations(**values) -> dict[str, dict[str, str]]:
+    """Every text, per Gradio locale, with ``values`` (e.g. ``mb``) filled in where asked for:
+    the argument of ``gr.I18n``."""
+    out: dict[str, dict[str, str]] = {}
+    for i, lang in enumerate(LANGS):
+        table = {}
+        for key, texts in TEXTS.items():
+            text = texts[i]
+            try:
+                table[key] = text.format(**values) if "{" in text else text
+            except (KeyError, IndexError, ValueError):
+                table[key] = text  # filled in by the server, not the page
+        for locale in GRADIO_LOCALES[lang]:
+            out[locale] = table
+    return out
