@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..types import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: dates stored in ISO form, lexical tokens folded to Simplified Chinese
 CURRENT = "CURRENT"
 
 

@@ -21,7 +21,8 @@ import gradio as gr  # noqa: E402
 
 from ..config import Settings  # noqa: E402
 from ..ingest import SUPPORTED  # noqa: E402
-from ..search import MODES, Filters, iso_date  # noqa: E402
+from ..search import MODES, Filters  # noqa: E402
+from ..text.dates import DateError  # noqa: E402
 from ..types import Skipped  # noqa: E402
 from .render import (NO_SOURCES, SEARCHING, doc_choices, info_markdown, ingest_markdown,  # noqa: E402
                      message_html, plain_history, sources_html)
@@ -79,15 +80,12 @@ def uploads_dir(settings: Settings) -> Path:
 
 
 def make_filters(doc_ids, date_from: str, date_to: str) -> Filters:
-    """Search filters from the settings controls; a date that cannot be read is an error."""
-    dates = []
-    for label, value in (("From", date_from), ("To", date_to)):
-        value = (value or "").strip()
-        iso = iso_date(value) if value else ""
-        if value and not iso:
-            raise gr.Error(f"{label} date {value!r} not understood: use YYYY-MM-DD")
-        dates.append(iso)
-    return Filters(doc_ids=tuple(doc_ids or ()), date_from=dates[0], date_to=dates[1])
+    """Search filters from the settings controls; a date that cannot be read, or an end date
+    before the start date, is an error that lists the accepted forms."""
+    try:
+        return Filters(doc_ids=tuple(doc_ids or ()), date_from=date_from or "", date_to=date_to or "")
+    except DateError as exc:
+        raise gr.Error(str(exc)) from None
 
 
 class UI:
