@@ -13,7 +13,7 @@ import unicodedata
 
 import numpy as np
 
-from ..text import squash, strip_markers
+from ..text import fold, squash, strip_markers
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|\S")  # an ASCII word or one other character
 
@@ -59,11 +59,11 @@ def ndcg_at(rel: list[bool], k: int = 10, n_relevant: int | None = None) -> floa
 
 
 def evidence_recall(evidence: list[str], texts: list[str], k: int = 5) -> float:
-    """Share of the evidence strings found (whitespace ignored) in the top ``k`` passages."""
+    """Share of the evidence strings found (whitespace and script ignored) in the top ``k`` passages."""
     if not evidence:
         return 0.0
-    joined = [squash(t) for t in texts[:k]]
-    return sum(any(squash(e) in t for t in joined) for e in evidence) / len(evidence)
+    joined = [fold(squash(t)) for t in texts[:k]]
+    return sum(any(fold(squash(e)) in t for t in joined) for e in evidence) / len(evidence)
 
 
 def recall_at(found_ids: list[str], gold: set[str], k: int) -> float:
@@ -115,8 +115,9 @@ def _is_punct(ch: str) -> bool:
 
 
 def normalize_answer(text: str) -> str:
-    """CMRC-style normalization: lower case; no markers, punctuation, symbols or whitespace."""
-    text = strip_markers(text).lower()
+    """CMRC-style normalization: lower case; no markers, punctuation, symbols or whitespace;
+    Traditional Chinese folded to Simplified (an answer quoted from a Traditional bulletin)."""
+    text = fold(strip_markers(text).lower())
     return "".join(ch for ch in text if not ch.isspace() and not _is_punct(ch))
 
 
@@ -125,7 +126,7 @@ def answer_tokens(text: str) -> list[str]:
     (non-ASCII) character alone, runs of ASCII letters and digits (``5.2``, ``don't``) as words,
     as the official CMRC 2018 script segments."""
     out = []
-    for m in _TOKEN.finditer(strip_markers(text).lower()):
+    for m in _TOKEN.finditer(fold(strip_markers(text).lower())):
         tok = m.group()
         if len(tok) > 1 or not _is_punct(tok):
             out.append(tok)
@@ -173,14 +174,14 @@ def f1_score(prediction: str, answers: list[str]) -> float:
 def contains_answer(text: str, answer_keys: list[str], answers: list[str]) -> float | None:
     """Containment: the text holds every answer key, or else any of ``answers``.
 
-    Case and whitespace are ignored, and so are citation markers. None when there is nothing
-    to look for.
+    Case and whitespace are ignored, and so are citation markers and the script (Traditional or
+    Simplified Chinese). None when there is nothing to look for.
     """
-    t = squash(strip_markers(text)).lower()
-    keys = [squash(k).lower() for k in answer_keys if squash(k)]
+    t = fold(squash(strip_markers(text)).lower())
+    keys = [fold(squash(k).lower()) for k in answer_keys if squash(k)]
     if keys:
         return float(all(k in t for k in keys))
-    refs = [squash(a).lower() for a in answers if a and squash(a)]
+    refs = [fold(squash(a).lower()) for a in answers if a and squash(a)]
     if refs:
         return float(any(a in t for a in refs))
     return None
