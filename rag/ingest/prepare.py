@@ -35,6 +35,8 @@ def document_date(raw: RawDocument) -> tuple[str, str]:
 def prepare_document(raw: RawDocument, chunker: ChunkerSettings, count: Callable[[str], int]) -> Prepared:
     """Layout repair and chunking for one raw document; ``count`` counts tokens."""
     layout = parse_layout(raw.text, raw.title or "")
+    for b in layout.blocks:
+        b.author = b.author or raw.author
     title = layout.title or Path(raw.path).stem
     date, warning = document_date(raw)
     doc = Document(raw.doc_id, layout.text, title, raw.source, date, raw.path, raw.format,
