@@ -41,8 +41,9 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits to ASCII) and lower case: the form terms are matched in."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width letters and digits to ASCII), lower case, Traditional Chinese folded to
+    Simplified: the form terms are matched in (lexical tokens, question words, term coverage)."""
+    return fold(unicodedata.normalize("NFKC", text).lower())
 
 
 def squash(text: str) -> str:
