@@ -17,3 +17,14 @@ def test_filters_store_iso_dates():
 def test_bad_dates_are_errors(kw, match):
     with pytest.raises(DateError, match=match):
         Filters(**kw)
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["search", "项目", "--date-from", "garbage"], "accepted forms: 2024-01-05, 2024/1/5"),
+    (["ask", "项目", "--date-from", "2024/2/1", "--date-to", "2024-01-31"], "before the start date"),
+])
+def test_cli_refuses_bad_dates_before_loading_anything(argv, match, capsys, tmp_path):
+    from rag.cli import main
+
+    assert main(argv + ["--index", str(tmp_path / "no-index")]) == 2
+    assert match in capsys.readouterr().err
