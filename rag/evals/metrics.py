@@ -10,7 +10,6 @@ are imported on first use: evals only, never at run time.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 
@@ -89,13 +88,8 @@ def recall_at(found_ids: list[str], gold: set[str], k: int) -> float:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The ``q``-th percentile (0..100), linear interpolation; 0 for no values."""
-    if not values:
-        return 0.0
-    v = sorted(values)
-    pos = (len(v) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    """The ``q``-th percentile (0..100, numpy's linear interpolation); 0 for no values."""
+    return float(np.percentile(values, q)) if len(values) else 0.0
 
 
 # ------------------------------------------------------------------ confidence

@@ -112,6 +112,7 @@ class WebPage:
     author: str = ""
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$", re.M)  # markdown table rules carry no text
 
 
@@ -144,13 +145,16 @@ def read_html(data: bytes) -> WebPage:
             text = data.decode(m.group(1).decode(), errors="replace")
         except LookupError:
             pass
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses a decoded text that declares its encoding
     try:
         tree = lxml.html.fromstring(text)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise ReadError(f"unreadable HTML ({exc})") from exc
     _captions_as_paragraphs(tree)
+    # dates from the page's markup only: a year mentioned in the text is not the page's date
     page = trafilatura.bare_extraction(tree, with_metadata=True, include_formatting=True, include_tables=True,
-                                       include_comments=False, include_images=False)
+                                       include_comments=False, include_images=False,
+                                       date_extraction_params={"extensive_search": False, "original_date": True})
     body = (page.text or "") if page is not None else ""
     if not body.strip():
         body = trafilatura.html2txt(tree) or ""

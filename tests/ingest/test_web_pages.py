@@ -75,6 +75,15 @@ def test_a_long_page_keeps_headings_and_captions(tmp_path):
     assert "版权所有" not in prep.document.text and "新闻中心" not in prep.document.text
 
 
+def test_a_year_in_the_text_is_not_the_pages_date_and_xml_declarations_are_fine(tmp_path):
+    p = tmp_path / "undated.html"
+    p.write_text('<?xml version="1.0" encoding="utf-8"?><html><head><title>简讯</title></head><body><article>'
+                 + "<p>2023年，青岛高新区新引进高质量项目311个、总投资350亿元，创新创业活力涌动。</p>" * 5
+                 + "</article></body></html>", encoding="utf-8")
+    (raw,) = list(read_path(p))
+    assert raw.date == "" and "新引进高质量项目311个" in raw.text
+
+
 def test_a_page_with_no_article_is_read_whole(tmp_path):
     p = tmp_path / "list.html"
     p.write_text("<html><body><ul><li>通知一</li><li>通知二</li></ul></body></html>", encoding="utf-8")
