@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-OUT=${1:-eval/reports/scripts}
+OUT=${1:-eval/reports/scripts/after}
 WORK=${2:-${TMPDIR:-/tmp}/bulletin-rag-scripts}
 Q=eval/datasets/bulletin_dev.jsonl
 
