@@ -1,7 +1,6 @@
 """Web pages: the main text, title, date and author by trafilatura, on saved pages of a
 government site and a news site (tests/fixtures/html/README.md); menus, footers, link lists,
 ads and comments do not reach the passages."""
-import shutil
 
 import pytest
 
