@@ -90,6 +90,12 @@ def print_report(report, out=None) -> None:
         print(f"skipped {len(report.skipped)}:", file=out)
         for s in report.skipped:
             print(f"  {one_line(s.path)}: {one_line(s.reason)}", file=out)
+    if report.warnings:
+        print(f"warnings {len(report.warnings)}:", file=out)
+        for s in report.warnings[:20]:
+            print(f"  {one_line(s.path)}: {one_line(s.reason)}", file=out)
+        if len(report.warnings) > 20:
+            print(f"  ... and {len(report.warnings) - 20} more", file=out)
 
 
 def cmd_prepare_model(args) -> int:
@@ -156,17 +162,17 @@ def _questions(path):
 
 
 def cmd_search(args) -> int:
-
+    filters = _filters(args)  # a bad date fails here, before the model loads
     s = _settings(args)
     r = open_retriever(s)
     if args.questions:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
         for q in _questions(args.questions):
-            res = r.search(q.question, k=args.k, mode=args.mode, filters=_filters(args))
+            res = r.search(q.question, k=args.k, mode=args.mode, filters=filters)
             out.write(json.dumps({"id": q.id, "question": q.question, "found": res.found,
                                   "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False) + "\n")
         return 0
-    res = r.search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
+    res = r.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
         print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found,
                           "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False, indent=1))
@@ -334,14 +340,15 @@ def cmd_shell(args) -> int:
 
 def cmd_ask(args) -> int:
     """Answer a question with cited passages."""
+    filters = _filters(args)  # a bad date fails here, before the model loads
     bot = open_assistant(args)
     if args.explain:
         print(bot.understand(args.question), file=sys.stderr)
     if args.json:
-        ans = bot.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
+        ans = bot.ask(args.question, k=args.k, mode=args.mode, filters=filters)
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print_answer(bot.stream(args.question, k=args.k, mode=args.mode, filters=_filters(args)))
+    print_answer(bot.stream(args.question, k=args.k, mode=args.mode, filters=filters))
     return 0
 
 
@@ -376,8 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     def filter_opts(sp):
         sp.add_argument("--doc", action="append", help="only this document id (repeatable)")
         sp.add_argument("--source", action="append", help="only this source (repeatable)")
-        sp.add_argument("--date-from", help="only passages dated on or after (YYYY-MM-DD)")
-        sp.add_argument("--date-to", help="only passages dated on or before (YYYY-MM-DD)")
+        sp.add_argument("--date-from", help="only passages dated on or after (2024-01-05, 2024/1/5, 2024年1月5日, "
+                                            "a month 2024-01 ...)")
+        sp.add_argument("--date-to", help="only passages dated on or before (same forms; a month or year "
+                                          "includes all its days)")
 
     def search_opts(sp):
         sp.add_argument("--k", type=k_option, default=None, help="passages to retrieve, 1 to 1000 (default 5)")

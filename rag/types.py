@@ -118,6 +118,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # duplicate id -> kept id
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)  # ingested, with something left out (an unreadable date)
     embedded: int = 0  # chunks that needed the model (the rest were reused)
     seconds: float = 0.0
     rebuilt: str = ""  # why the index was rebuilt from scratch (another model or chunker), if it was

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import CitationSettings
-from ..text import MARKER, language, marker_numbers, sentence_ends, split_sentences
+from ..text import MARKER, language, marker_numbers, normalize, sentence_ends, split_sentences
 from ..types import Citation, Hit
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -27,7 +27,7 @@ UNSUPPORTED_MARK = {"zh": "（此句未在资料中找到依据）", "en": " (no
 
 
 def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\W_]+", "", text.lower())
+    t = re.sub(r"[\W_]+", "", normalize(text))
     return {t[i:i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
 
 

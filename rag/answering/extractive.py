@@ -25,7 +25,7 @@ from ..config import ExtractiveSettings
 from ..embed import Embedder
 from ..index import LexicalIndex
 from ..search import Query
-from ..text import clauses, coverage, language, split_sentences, squash, tokenize, type_fit, word_frequency
+from ..text import clauses, coverage, language, normalize, split_sentences, squash, tokenize, type_fit, word_frequency
 from ..types import Answer, Citation, Hit, SearchResult
 from .base import join_notes, pieces
 from .prompts import REFUSAL
@@ -127,8 +127,8 @@ class ExtractiveAnswerer:
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
-        context = squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}").lower()
-        missing = [w for w in anchors if squash(w) not in context]
+        context = normalize(squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}"))
+        missing = [w for w in anchors if normalize(squash(w)) not in context]
         if missing:
             return False, f"the best passage does not mention {'、'.join(missing)}"
         return True, ""

@@ -57,7 +57,7 @@ def embed_passages_cached(embedder: Embedder, texts: list[str], cache: Embedding
     """Embed passages, taking what the cache has and storing what it lacks."""
     if cache is None:
         return embedder.embed_passages(texts, progress)
-    keys = [EmbeddingCache.key(embedder.passage_prompt + t) for t in texts]
+    keys = [EmbeddingCache.key(embedder.passage_input(t)) for t in texts]
     found = cache.get_many(list(dict.fromkeys(keys)))
     out = np.zeros((len(texts), embedder.dim), np.float32)
     missing = [i for i, k in enumerate(keys) if k not in found]

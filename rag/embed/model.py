@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..config import DEFAULT_MODEL, Settings
+from ..text import fold
 from .convert import FORMAT_VERSION, bundled_model_file, convert
 
 
@@ -114,8 +115,18 @@ class Embedder:
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return vecs / np.maximum(norms, 1e-12)
 
+    def query_input(self, text: str) -> str:
+        """What the model reads for a question: the query prompt and the text, Traditional
+        Chinese folded to Simplified (eval/README.md: the same vectors for a bulletin in either
+        script)."""
+        return self.query_prompt + fold(text)
+
+    def passage_input(self, text: str) -> str:
+        """What the model reads for a passage (and what the embedding cache is keyed by)."""
+        return self.passage_prompt + fold(text)
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode([self.query_prompt + t for t in texts])
+        return self.encode([self.query_input(t) for t in texts])
 
     def embed_passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
                        urgent: bool = False) -> np.ndarray:
@@ -124,7 +135,7 @@ class Embedder:
         step = self.batch_size * 8  # sorted by length within this many, encoded 32 at a time
         for i in range(0, len(texts), step):
             part = texts[i:i + step]
-            out.append(self.encode([self.passage_prompt + t for t in part], urgent))
+            out.append(self.encode([self.passage_input(t) for t in part], urgent))
             if progress:
                 progress(len(part))
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..text import squash
+from ..text import fold, squash
 
 
 class QuestionSetError(ValueError):
@@ -52,9 +52,10 @@ class Question:
         return twins.get(doc_id, doc_id) in {twins.get(g, g) for g in self.gold_doc_ids}
 
     def evidence_in(self, text: str) -> bool:
-        """Does ``text`` hold one of the evidence strings (whitespace ignored)?"""
-        flat = squash(text)
-        return any(squash(e) in flat for e in self.evidence)
+        """Does ``text`` hold one of the evidence strings (whitespace ignored, Traditional and
+        Simplified Chinese alike)?"""
+        flat = fold(squash(text))
+        return any(fold(squash(e)) in flat for e in self.evidence)
 
     @property
     def references(self) -> list[str]:

@@ -315,21 +315,48 @@ def _pairs(old: dict, new: dict, only: str | None) -> list[tuple[str, str]]:
                       "pick one with --only NAME")
 
 
+def paired_values(qa: dict[str, dict], qb: dict[str, dict], metric: str) -> tuple[list[float], list[float]]:
+    """One metric's per-question values on both sides, for the questions both scored."""
+    old, new = [], []
+    for qid, rb in qb.items():
+        va = (qa.get(qid) or {}).get("metrics", {}).get(metric)
+        vb = rb.get("metrics", {}).get(metric)
+        if isinstance(va, (int, float)) and isinstance(vb, (int, float)):
+            old.append(float(va))
+            new.append(float(vb))
+    return old, new
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "-"
+    return "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
 def compare_config(old: dict, new: dict, a: str, b: str, limit: int = 50) -> list[str]:
-    """What got better or worse for one configuration, metric by metric and question by question."""
+    """What got better or worse for one configuration, metric by metric (with paired p-values
+    where both results hold per-question values) and question by question."""
+    from .metrics import paired_test
+
     sa, sb = config_scores(old)[a], config_scores(new)[b]
+    qa = {r["id"]: r for r in (old.get("per_question") or {}).get(a, [])}
+    qb = {r["id"]: r for r in (new.get("per_question") or {}).get(b, [])}
     title = a if a == b else f"{a} -> {b}"
-    lines = [f"== {title}", f"{'metric':<28}{'old':>10}{'new':>10}{'change':>10}"]
+    lines = [f"== {title}", f"{'metric':<28}{'old':>10}{'new':>10}{'change':>10}{'p rand':>10}{'p t':>10}{'n':>6}"]
     for m in _metric_rows({"a": sa, "b": sb}):
         va, vb = sa.get(m), sb.get(m)
         if isinstance(va, (int, float)) and isinstance(vb, (int, float)) and not isinstance(va, bool):
             d = vb - va
             delta = f"{d:+d}" if isinstance(d, int) else ("+" if d >= 0 else "") + _fmt(float(d), m)
-            lines.append(f"{m:<28}{_fmt(va, m):>10}{_fmt(vb, m):>10}{delta:>10}")
+            line = f"{m:<28}{_fmt(va, m):>10}{_fmt(vb, m):>10}{delta:>10}"
+            xs, ys = paired_values(qa, qb, m)
+            test = paired_test(xs, ys) if qa and qb else None
+            if test is not None:
+                star = "*" if test[0] < 0.05 else " "
+                line += f"{_p(test[0]):>9}{star}{_p(test[1]):>10}{len(xs):>6}"
+            lines.append(line)
         else:
             lines.append(f"{m:<28}{_fmt(va, m):>10}{_fmt(vb, m):>10}")
-    qa = {r["id"]: r for r in (old.get("per_question") or {}).get(a, [])}
-    qb = {r["id"]: r for r in (new.get("per_question") or {}).get(b, [])}
     if not qa or not qb:
         which = "old" if not qa else "new"
         lines.append(f"(no per-question results in the {which} file: only the scores can be compared)")
@@ -353,6 +380,8 @@ def compare_config(old: dict, new: dict, a: str, b: str, limit: int = 50) -> lis
             va, vb = ra.get("metrics", {}).get(m), rb.get("metrics", {}).get(m)
             if va is not None and vb is not None and va != vb:
                 (abetter if vb > va else aworse).append(f"{qid}: {m} {va:g} -> {vb:g}")
+    lines.append("p rand: paired randomisation test, p t: paired t-test (two-sided, over the n questions "
+                 "both scored); * p < 0.05: a difference beyond noise")
     only_old = len(set(qa) - set(qb))
     only_new = len(set(qb) - set(qa))
     lines.append(f"retrieval, question by question: {len(better)} better, {len(worse)} worse, {same} unchanged"

@@ -1,7 +1,7 @@
 """``rag eval``: score configurations on one question set over one corpus, side by side.
 
-Retrieval (answerable questions): hit@k, hit within a context budget of N characters
-(``hit@1000c``), MRR@10, nDCG@10, recall@k of the evidence strings and of the gold documents;
+Retrieval (answerable questions): hit@k, MRR@10 and nDCG@10 (by ranx), hit within a context
+budget of N characters (``hit@1000c``, ours), recall@k of the evidence strings and of the gold documents;
 the rate at which a search finds something above the relevance floor, on answerable and on
 unanswerable questions; search latency p50 and p95. Answers (configurations with
 ``answers``): see :mod:`rag.answer_eval`. Every mean comes with a seeded 95% bootstrap
@@ -85,20 +85,24 @@ def metric_names(ks: list[int], char_budget: int, answers: bool = False) -> list
     return names + (list(ANSWER_METRICS) if answers else [])
 
 
+def ranked(results: list[QuestionResult], ks: list[int]) -> list[dict[str, float]]:
+    """hit@k, mrr@10 and ndcg@10 of every question, by ranx in one call."""
+    return M.ranked_metrics([r.rel for r in results], ks, MRR_K, NDCG_K)
+
+
 def retrieval_metrics(r: QuestionResult, ks: list[int], char_budget: int,
-                      twins: dict[str, str] | None = None) -> dict[str, float | None]:
-    """Per-question retrieval metrics; None where one does not apply (e.g. unanswerable)."""
+                      twins: dict[str, str] | None = None,
+                      ranks: dict[str, float] | None = None) -> dict[str, float | None]:
+    """Per-question retrieval metrics; None where one does not apply (e.g. unanswerable).
+    ``ranks``: this question's entry of :func:`ranked` (computed here when not given)."""
     q = r.question
     out: dict[str, float | None] = dict.fromkeys(metric_names(ks, char_budget))
     if not q.answerable:
         out["unanswerable_found_rate"] = float(r.found)
         return out
     twins = twins or {}
-    for k in ks:
-        out[f"hit@{k}"] = M.hit_at(r.rel, k)
+    out.update(ranks if ranks is not None else ranked([r], ks)[0])
     out[f"hit@{char_budget}c"] = M.hit_within_chars(r.rel, [len(h.chunk.text) for h in r.hits], char_budget)
-    out[f"mrr@{MRR_K}"] = M.mrr_at(r.rel, MRR_K)
-    out[f"ndcg@{NDCG_K}"] = M.ndcg_at(r.rel, NDCG_K)
     texts = [h.chunk.text for h in r.hits]
     gold = {twins.get(g, g) for g in q.gold_doc_ids}
     found_docs = [twins.get(h.chunk.doc_id, h.chunk.doc_id) for h in r.hits]
@@ -142,7 +146,8 @@ def hit_curve(results: list[QuestionResult], depth: int) -> list[float]:
     ans = [r for r in results if r.question.answerable]
     if not ans:
         return []
-    return [round(sum(M.hit_at(r.rel, k) for r in ans) / len(ans), 4) for k in range(1, depth + 1)]
+    rows = M.ranked_metrics([r.rel for r in ans], list(range(1, depth + 1)))
+    return [round(sum(row[f"hit@{k}"] for row in rows) / len(rows), 4) for k in range(1, depth + 1)]
 
 
 def flat_scores(stats: dict[str, Stat | None], results: list[QuestionResult],
@@ -165,7 +170,7 @@ def score(results: list[QuestionResult], ks: list[int], char_budget: int = 1000,
           twins: dict[str, str] | None = None) -> dict:
     """Flat retrieval scores of one run (no intervals)."""
     names = metric_names(ks, char_budget)
-    rows = [retrieval_metrics(r, ks, char_budget, twins) for r in results]
+    rows = [retrieval_metrics(r, ks, char_budget, twins, rk) for r, rk in zip(results, ranked(results, ks))]
     return flat_scores(aggregate(rows, names, n_resamples=0), results)
 
 
@@ -236,7 +241,8 @@ def evaluate_target(target: Target, plan: EvalPlan, twins: dict[str, str],
     depth = max(plan.ks + [MRR_K, NDCG_K])
     target.searcher.search("warm up", k=1, mode=target.mode)
     results = run_questions(target.searcher, plan.questions, target.mode, depth, twins)
-    rows = [retrieval_metrics(r, plan.ks, plan.char_budget, twins) for r in results]
+    rows = [retrieval_metrics(r, plan.ks, plan.char_budget, twins, rk)
+            for r, rk in zip(results, ranked(results, plan.ks))]
     answers = None
     if cfg.answers:
         log(f"{cfg.name}: answering {len(plan.questions)} questions")

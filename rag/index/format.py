@@ -37,7 +37,7 @@ from typing import Callable
 from ..types import Chunk, Document
 from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 2  # 2: checksums of every file, sequence numbers, alias paths
+FORMAT_VERSION = 3  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens folded to Simplified
 CURRENT = "CURRENT"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
 

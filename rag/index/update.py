@@ -150,6 +150,8 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
             report.skipped.append(Skipped(f"{raw.path} ({raw.doc_id})", "duplicate document id"))
             continue
         prep = prepare_document(raw, settings.chunker, count)
+        report.warnings.extend(Skipped(f"{raw.path} ({raw.doc_id})" if raw.format == "jsonl" else raw.path, w)
+                               for w in prep.warnings)
         twin = by_fp.get(prep.document.fingerprint)
         if twin is not None:
             report.duplicates[raw.doc_id] = twin.doc_id

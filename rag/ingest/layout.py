@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..text import CJK
+from ..text import CJK, fold
 from ..types import Block
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
@@ -72,7 +72,7 @@ def _classify(lines: list[str]) -> list[_Line]:
     # bylines: short name lines right before a heading, another byline, or the end
     for i in range(len(out) - 1, -1, -1):
         ln = out[i]
-        if ln.kind != "body" or not BYLINE.match(ln.text):
+        if ln.kind != "body" or not BYLINE.match(fold(ln.text)):  # 記者 as 记者
             continue
         nxt = next((x for x in out[i + 1:] if x.kind != "caption"), None)
         prev_body = any(x.kind == "body" for x in out[:i])

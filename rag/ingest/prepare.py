@@ -1,11 +1,12 @@
 """The prepare stage: a document as read -> layout repaired -> cut into passages."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..config import ChunkerSettings
+from ..text.dates import DateError, parse_date
 from ..types import Chunk, Document
 from .chunker import chunk_document
 from .layout import parse_layout
@@ -18,12 +19,26 @@ class Prepared:
 
     document: Document
     chunks: list[Chunk]
+    warnings: list[str] = field(default_factory=list)  # what was left out (a date that cannot be read)
+
+
+def document_date(raw: RawDocument) -> tuple[str, str]:
+    """The document's date in ISO form, and a warning when its date cannot be read (then '')."""
+    if not raw.date.strip():
+        return "", ""
+    try:
+        return parse_date(raw.date), ""
+    except DateError as exc:
+        return "", f"date left out: {exc}"
 
 
 def prepare_document(raw: RawDocument, chunker: ChunkerSettings, count: Callable[[str], int]) -> Prepared:
     """Layout repair and chunking for one raw document; ``count`` counts tokens."""
     layout = parse_layout(raw.text, raw.title or "")
+    for b in layout.blocks:
+        b.author = b.author or raw.author
     title = layout.title or Path(raw.path).stem
-    doc = Document(raw.doc_id, layout.text, title, raw.source, raw.date, raw.path, raw.format,
+    date, warning = document_date(raw)
+    doc = Document(raw.doc_id, layout.text, title, raw.source, date, raw.path, raw.format,
                    fingerprint(layout.text))
-    return Prepared(doc, chunk_document(doc, layout.blocks, chunker, count))
+    return Prepared(doc, chunk_document(doc, layout.blocks, chunker, count), [warning] if warning else [])

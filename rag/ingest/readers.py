@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import html.parser
 import json
 import os
 import re
@@ -46,7 +45,8 @@ class RawDocument:
     format: str
     title: str = ""
     source: str = ""
-    date: str = ""
+    date: str = ""  # as written; read into ISO form when the document is prepared
+    author: str = ""  # the page's author (web pages); bylines in the text take precedence
 
 
 def doc_id_for(path: Path) -> str:
@@ -127,50 +127,42 @@ def _looks_like_text(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- formats
-class _HTMLToText(html.parser.HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "tr", "section", "article", "header", "footer", "table",
-             "ul", "ol", "blockquote", "pre", "figure"}
-    SKIP = {"script", "style", "noscript", "template", "head"}
+@dataclass
+class WebPage:
+    """What trafilatura found in a page: the main text (light markdown) and its metadata."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "title":
-            self._in_title = True
-        elif tag in self.SKIP:
-            self._skip += 1
-        elif tag in ("h1", "h2"):
-            self.out.append("\n\n## ")
-        elif tag in ("h3", "h4", "h5", "h6"):
-            self.out.append("\n\n### ")
-        elif tag == "figcaption":
-            self.out.append("\n\n■")
-        elif tag in self.BLOCK:
-            self.out.append("\n\n")
-        elif tag in ("td", "th"):
-            self.out.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-        elif tag in self.SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCK or tag in ("h1", "h2", "h3", "h4", "h5", "h6", "figcaption"):
-            self.out.append("\n\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data.strip()
-        elif not self._skip:
-            self.out.append(re.sub(r"[ \t\r\n]+", " ", data))
+    text: str
+    title: str = ""
+    date: str = ""
+    author: str = ""
 
 
-def read_html(data: bytes) -> tuple[str, str]:
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$", re.M)  # markdown table rules carry no text
+
+
+def _captions_as_paragraphs(tree) -> None:
+    """A ``<figure>``'s caption becomes a ``■`` paragraph (trafilatura drops figures; bulletins
+    keep their photo captions as passages of their own)."""
+    import lxml.html
+
+    for fig in list(tree.iter("figure")):
+        cap = fig.find(".//figcaption")
+        parent = fig.getparent()
+        if cap is None or parent is None or not cap.text_content().strip():
+            continue
+        p = lxml.html.Element("p")
+        p.text, p.tail = "■" + cap.text_content().strip(), fig.tail
+        parent.replace(fig, p)
+
+
+def read_html(data: bytes) -> WebPage:
+    """The main text of a web page (menus, footers, link lists, ads and comments left out),
+    with its title, date and author, by trafilatura. Headings come as ``#`` lines, photo
+    captions as ``■`` lines; a page trafilatura finds no article in is read whole."""
+    import lxml.html
+    import trafilatura
+
     text = decode_bytes(data)
     m = re.search(rb'<meta[^>]+charset=["\']?([\w-]+)', data[:4096], re.I)
     if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
@@ -178,11 +170,23 @@ def read_html(data: bytes) -> tuple[str, str]:
             text = data.decode(m.group(1).decode(), errors="replace")
         except LookupError:
             pass
-    parser = _HTMLToText()
-    parser.feed(text)
-    parser.close()
-    body = re.sub(r"\n[ \t]+", "\n", "".join(parser.out))
-    return body, parser.title
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses a decoded text that declares its encoding
+    try:
+        tree = lxml.html.fromstring(text)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        raise ReadError(f"unreadable HTML ({exc})") from exc
+    _captions_as_paragraphs(tree)
+    # dates from the page's markup only: a year mentioned in the text is not the page's date
+    page = trafilatura.bare_extraction(tree, with_metadata=True, include_formatting=True, include_tables=True,
+                                       include_comments=False, include_images=False,
+                                       date_extraction_params={"extensive_search": False, "original_date": True})
+    body = (page.text or "") if page is not None else ""
+    if not body.strip():
+        body = trafilatura.html2txt(tree) or ""
+    body = _TABLE_RULE.sub("", body)
+    if page is None:
+        return WebPage(body)
+    return WebPage(body, page.title or "", page.date or "", page.author or "")
 
 
 class _Clock:
@@ -355,13 +359,14 @@ def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocum
         if ext == ".jsonl":
             yield from read_jsonl(path, path.read_bytes(), limits)
             return
-        title = ""
+        title = date = author = ""
         if ext == ".pdf":
             text = read_pdf(path, limits)
         elif ext == ".docx":
             text = read_docx(path, limits)
         elif ext in (".html", ".htm"):
-            text, title = read_html(path.read_bytes())
+            page = read_html(path.read_bytes())
+            text, title, date, author = page.text, page.title, page.date, page.author
         else:
             text = decode_bytes(path.read_bytes())
         if len(text) > limits.max_chars:
@@ -369,7 +374,7 @@ def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocum
         text = _CONTROL.sub("", text)
         if not text.strip():
             raise ReadError("no text")
-        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title)
+        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title, date=date, author=author)
     except ReadError as exc:
         yield Skipped(str(path), str(exc))
     except PermissionError:

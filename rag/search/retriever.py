@@ -9,7 +9,8 @@ from ..index import Index, check_compatible, search_vectors
 from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
                     tokenize_query)
 from ..types import Hit, SearchResult
-from .filters import Filters, iso_date
+from ..text.dates import in_range
+from .filters import Filters
 from .fusion import convex, rrf
 from .query import Query
 
@@ -25,7 +26,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self._dates = np.array([iso_date(c.date) for c in index.chunks], dtype=object)
+        self._dates = [c.date for c in index.chunks]  # ISO, read at ingest
         n = len(index.chunks)
         sample = np.random.default_rng(0).choice(n, min(n, 256), replace=False) if n else []
         self._sample = index.vectors_of(np.sort(sample)) if n else None
@@ -71,8 +72,8 @@ class Retriever:
         if filters.sources:
             mask &= np.isin(self._sources, list(filters.sources))
         if filters.date_from or filters.date_to:
-            lo, hi = filters.date_from or "0000", (filters.date_to or "9999") + "\uffff"
-            mask &= np.array([bool(d) and lo <= d <= hi for d in self._dates], dtype=bool)
+            lo, hi = filters.date_from, filters.date_to
+            mask &= np.array([in_range(d, lo, hi) for d in self._dates], dtype=bool)
         return np.nonzero(mask)[0]
 
     # ------------------------------------------------------------ the modes

@@ -1,6 +1,8 @@
-"""Characters: the one Chinese-character range, Unicode normalisation, whitespace squashing."""
+"""Characters: the one Chinese-character range, Unicode normalisation, Traditional/Simplified
+folding, whitespace squashing."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -21,9 +23,27 @@ def count_cjk(text: str) -> int:
     return len(CJK_CHAR.findall(text or ""))
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """Traditional Chinese folded to Simplified (OpenCC ``t2s``, characters and phrases), so that
+    a bulletin published in either script matches a question asked in either. Simplified text
+    and other languages pass unchanged. Only for matching: passages are stored, shown and
+    cited as written."""
+    if not text or not has_cjk(text):
+        return text or ""
+    return _t2s().convert(text)
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits to ASCII) and lower case: the form terms are matched in."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width letters and digits to ASCII), lower case, Traditional Chinese folded to
+    Simplified: the form terms are matched in (lexical tokens, question words, term coverage)."""
+    return fold(unicodedata.normalize("NFKC", text).lower())
 
 
 def squash(text: str) -> str:

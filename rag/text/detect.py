@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chars import CJK, has_cjk
+from .chars import CJK, fold, has_cjk
 
 KINDS = ("date", "number", "person", "org", "place", "other")
 
@@ -32,7 +32,8 @@ _QUESTION_TYPES = [
 
 
 def answer_type(question: str) -> str:
-    """One of date, number, person, org, place, other."""
+    """One of date, number, person, org, place, other (in either Chinese script)."""
+    question = fold(question)
     for kind, pat in _QUESTION_TYPES:
         if pat.search(question):
             return kind
@@ -84,7 +85,9 @@ class AskedFor:
 
 
 def asked_for(question: str, kind: str | None = None) -> AskedFor:
-    """Read ``question`` once; ``kind`` overrides the kind read from it (a follow-up's)."""
+    """Read ``question`` once; ``kind`` overrides the kind read from it (a follow-up's).
+    Traditional Chinese is read as Simplified (多少個 asks for 个)."""
+    question = fold(question)
     return AskedFor(
         kind=kind or answer_type(question),
         money=bool(_MONEY_Q.search(question)),
@@ -99,7 +102,9 @@ def type_fit(asked: AskedFor, text: str, specific: bool = True) -> float:
 
     With ``specific`` (the default), a price asks for an amount of money, a rate for a
     percentage, 多少个 for a count of 个, and 董事长是谁 for a sentence naming the 董事长.
+    ``text`` may be in either Chinese script.
     """
+    text = fold(text)
     kind = asked.kind
     if specific and kind == "number":
         if asked.money:

@@ -23,7 +23,8 @@ import gradio as gr  # noqa: E402
 
 from ..config import Settings, SettingsError, check_k  # noqa: E402
 from ..ingest import SUPPORTED  # noqa: E402
-from ..search import MODES, Filters, iso_date  # noqa: E402
+from ..search import MODES, Filters  # noqa: E402
+from ..text.dates import DateError  # noqa: E402
 from ..types import Skipped  # noqa: E402
 from .render import (conversation_markdown, doc_choices, documents_table, info_markdown,  # noqa: E402
                      ingest_markdown, message_html, no_sources, plain_history, plain_text, searching,
@@ -82,15 +83,12 @@ def uploads_dir(settings: Settings) -> Path:
 
 
 def make_filters(doc_ids, date_from: str, date_to: str, lang: str = "en") -> Filters:
-    """Search filters from the settings controls; a date that cannot be read is an error."""
-    dates = []
-    for which, value in (("from", date_from), ("to", date_to)):
-        value = (value or "").strip()
-        iso = iso_date(value) if value else ""
-        if value and not iso:
-            raise gr.Error(t("bad_date", lang, which=t(which, lang), value=value))
-        dates.append(iso)
-    return Filters(doc_ids=tuple(doc_ids or ()), date_from=dates[0], date_to=dates[1])
+    """Search filters from the settings controls; a date that cannot be read, or an end date
+    before the start date, is an error that lists the accepted forms (in the page's language)."""
+    try:
+        return Filters(doc_ids=tuple(doc_ids or ()), date_from=date_from or "", date_to=date_to or "")
+    except DateError as exc:
+        raise gr.Error(t("bad_date", lang, error=str(exc))) from None
 
 
 def _lang(value) -> str:

@@ -96,9 +96,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ingest_failed": ("The upload was not added: {error}", "上传的文件未能加入索引：{error}"),
     # options
     "bad_k": ("k must be a whole number from 1 to 1000, not {value!r}.", "k 必须是 1 到 1000 之间的整数，而不是 {value!r}。"),
-    "bad_date": ("{which} date {value!r} not understood: use YYYY-MM-DD", "无法识别{which}日期 {value!r}：请使用 年-月-日 格式"),
-    "from": ("From", "起始"),
-    "to": ("To", "截止"),
+    "bad_date": ("{error}", "日期有误：{error}"),
     "bad_mode": ("Unknown retrieval mode {value!r}.", "未知的检索方式 {value!r}。"),
     # the exported conversation
     "md_title": ("# bulletin-rag: conversation", "# bulletin-rag：对话记录"),

@@ -32,18 +32,19 @@ class FakeSearcher:
 def test_ranks_hand_computed():
     rel = [False, False, True, True]
     assert M.first_relevant(rel) == 3 and M.first_relevant([False]) is None and M.first_relevant([]) is None
-    assert M.hit_at(rel, 2) == 0.0 and M.hit_at(rel, 3) == 1.0
-    assert M.mrr_at(rel, 10) == pytest.approx(1 / 3) and M.mrr_at(rel, 2) == 0.0
+    (r,) = M.ranked_metrics([rel], [2, 3], mrr_k=10)
+    assert r["hit@2"] == 0.0 and r["hit@3"] == 1.0
+    assert r["mrr@10"] == pytest.approx(1 / 3)
+    assert M.ranked_metrics([rel], [1], mrr_k=2)[0]["mrr@2"] == 0.0
     # two relevant passages at ranks 3 and 4; the ideal puts them at 1 and 2
     dcg = 1 / math.log2(4) + 1 / math.log2(5)
-    assert M.ndcg_at(rel, 10) == pytest.approx(dcg / (1 + 1 / math.log2(3)))
+    assert r["ndcg@10"] == pytest.approx(dcg / (1 + 1 / math.log2(3)))
     # ties: every passage relevant is a perfect ranking, whatever their number
-    assert M.ndcg_at([True, True, True], 10) == pytest.approx(1.0)
-    assert M.ndcg_at([True, False], 10, n_relevant=2) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    assert M.ranked_metrics([[True, True, True]], [1])[0]["ndcg@10"] == pytest.approx(1.0)
 
 
 def test_empty_results():
-    assert M.hit_at([], 1) == 0.0 and M.mrr_at([], 10) == 0.0 and M.ndcg_at([], 10) == 0.0
+    assert M.ranked_metrics([[]], [1])[0] == {"hit@1": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
     assert M.hit_within_chars([], [], 1000) == 0.0
     assert M.evidence_recall(["x"], [], 5) == 0.0
     assert M.recall_at([], {"a"}, 5) == 0.0 and M.recall_at(["a"], set(), 5) == 0.0
@@ -237,12 +238,57 @@ def test_citation_from_gold_document_or_twin():
 
 
 def test_hit_mrr_ndcg_hand_computed():
-    rel = [False, True, False, True]
-    assert M.hit_at(rel, 1) == 0.0 and M.hit_at(rel, 2) == 1.0
-    assert M.mrr_at(rel, 10) == 0.5
-    assert M.mrr_at(rel, 1) == 0.0
-    assert M.ndcg_at(rel, 10) == pytest.approx((1 / M.math.log2(3) + 1 / M.math.log2(5)) / (1 + 1 / M.math.log2(3)))
-    assert M.ndcg_at([], 10) == 0.0 and M.mrr_at([], 10) == 0.0 and M.hit_at([], 5) == 0.0
+    (r,) = M.ranked_metrics([[False, True, False, True]], [1, 2])
+    assert r["hit@1"] == 0.0 and r["hit@2"] == 1.0 and r["mrr@10"] == 0.5
+    assert r["ndcg@10"] == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3)))
+    (r,) = M.ranked_metrics([[False, True]], [1], mrr_k=1)
+    assert r["mrr@1"] == 0.0
+    (empty,) = M.ranked_metrics([[]], [5])
+    assert empty == {"hit@5": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
+    assert M.ranked_metrics([], [1]) == []
+
+
+# the hand-written metrics ranx replaced, kept here as the reference it must agree with
+def _hit_at(rel, k):
+    return float(any(rel[:k]))
+
+
+def _mrr_at(rel, k):
+    return next((1.0 / (i + 1) for i, r in enumerate(rel[:k]) if r), 0.0)
+
+
+def _ndcg_at(rel, k):
+    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(rel[:k]) if r)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, sum(rel))))
+    return dcg / ideal if ideal else 0.0
+
+
+def test_ranx_gives_the_numbers_of_the_hand_written_metrics():
+    import random
+
+    rng = random.Random(0)
+    rels = [[rng.random() < p for _ in range(rng.choice([0, 1, 3, 10, 20]))]
+            for p in (0.0, 0.05, 0.2, 0.5, 0.9) for _ in range(40)]
+    got = M.ranked_metrics(rels, [1, 3, 5, 10])
+    for rel, r in zip(rels, got):
+        for k in (1, 3, 5, 10):
+            assert r[f"hit@{k}"] == _hit_at(rel, k)
+        assert r["mrr@10"] == pytest.approx(_mrr_at(rel, 10))
+        assert r["ndcg@10"] == pytest.approx(_ndcg_at(rel, 10))
+
+
+def test_paired_test():
+    old = [1.0, 0, 1, 1, 0, 1, 1, 0, 0, 1] * 3
+    new = [1.0, 1, 1, 1, 1, 1, 1, 1, 0, 1] * 3
+    p_rand, p_t = M.paired_test(old, new)
+    assert p_rand < 0.01 and p_t < 0.01
+    assert M.paired_test(old, new) == (p_rand, p_t)  # seeded: the same p every run
+    p_rand, p_t = M.paired_test(old[:10], [1.0, 0, 1, 1, 0, 1, 1, 0, 1, 1])  # one question of ten changed
+    assert p_rand > 0.3 and p_t > 0.3
+    assert M.paired_test(old, old) == (1.0, 1.0)
+    assert M.paired_test([1.0], [0.0]) is None
+    with pytest.raises(ValueError):
+        M.paired_test([1.0, 0.0], [1.0])
 
 
 def test_hit_within_char_budget():

@@ -229,3 +229,26 @@ def test_eval_cli_end_to_end(settings, tmp_path, monkeypatch, capsys):
     assert res["modes"]["hybrid"]["hit@5"] >= 0.9
     assert "langchain" in res["configs"] and res["per_question"]["hybrid"][0]["id"] == "d01"
     assert (tmp_path / "rep" / "hit_at_k.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def _scored(values: dict[str, float], name="hybrid"):
+    rows = [{"id": q, "answerable": True, "first_relevant_rank": 1 if v else None, "metrics": {"hit@1": v}}
+            for q, v in values.items()]
+    return {"n": len(values), "questions": "q.jsonl", "per_question": {name: rows},
+            "configs": {name: {"scores": {"hit@1": sum(values.values()) / len(values)}}}}
+
+
+def test_compare_prints_paired_p_values():
+    ids = [f"q{i}" for i in range(40)]
+    old = _scored({q: float(i % 2) for i, q in enumerate(ids)})  # half the questions hit
+    better = _scored({q: 1.0 for q in ids})  # every question hits now
+    line = next(l for l in compare(old, better).splitlines() if l.startswith("hit@1"))
+    cells = line.split()
+    assert cells[:4] == ["hit@1", "0.5000", "1.0000", "+0.5000"] and cells[-1] == "40"
+    assert cells[4].endswith("*") and float(cells[4].strip("<*")) < 0.001 and float(cells[5].lstrip("<")) < 0.001
+    one_more = _scored({q: float(i % 2 or i == 0) for i, q in enumerate(ids)})  # one question of 40 changed
+    line = next(l for l in compare(old, one_more).splitlines() if l.startswith("hit@1"))
+    assert float(line.split()[4]) > 0.5 and not line.split()[4].endswith("*")
+    assert "paired randomisation test" in compare(old, one_more)
+    # the same two files give the same p-values every time (seeded)
+    assert compare(old, one_more) == compare(old, one_more)

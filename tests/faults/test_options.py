@@ -1,5 +1,5 @@
 """Options fuzzed: k out of range or not a number, in the CLI, the Python API, settings and the UI;
-dates that cannot be read (validated by the date parser of issue 14)."""
+dates that cannot be read, and an end date before the start date."""
 import pytest
 
 from rag.config import Settings, SettingsError, check_k, load_settings
@@ -62,11 +62,7 @@ def test_ui_refuses_a_bad_k(k):
             next(ui.chat("问题", [], k, "hybrid", "extractive", [], "", "", lang, {}))
 
 
-# ------------------------------------------------------------------ dates: issue 14 owns them
-DATES = pytest.mark.xfail(strict=False, reason="dates: issue 14")
-
-
-@DATES
+# ------------------------------------------------------------------ dates (rag.text.dates)
 @pytest.mark.parametrize("option, value", [("--date-from", "garbage"), ("--date-from", "2024-13-45"),
                                             ("--date-to", "garbage")])
 def test_cli_refuses_an_unreadable_date(built, cli, option, value):
@@ -75,7 +71,6 @@ def test_cli_refuses_an_unreadable_date(built, cli, option, value):
     assert code == 2 and value in errs
 
 
-@DATES
 def test_cli_reads_the_date_forms_the_ui_accepts(tmp_path, cli, fast_settings, fake):
     """`--date-from 2024/1/1` (a form the UI accepts) found nothing."""
     import json
@@ -91,7 +86,6 @@ def test_cli_reads_the_date_forms_the_ui_accepts(tmp_path, cli, fast_settings, f
         assert code == 0 and json.loads(out)["hits"], form
 
 
-@DATES
 def test_cli_refuses_an_end_before_the_start(built, cli):
     code, _, errs = cli("search", "青岛", "--date-from", "2024-05-01", "--date-to", "2024-01-01",
                         "--index", built.index_dir)

@@ -65,13 +65,18 @@ def test_relevance_floor_and_filters(settings, embedder, corpus):
 def test_date_and_source_filters_on_jsonl(settings, embedder, tmp_path):
     p = tmp_path / "news.jsonl"
     recs = [{"id": "a", "date": "2023-07-24", "source": "新华社", "text": "中炬高新召开临时股东大会，审议罢免董事议案。"},
-            {"id": "b", "date": "2023-09-01", "source": "人民网", "text": "中炬高新发布半年报，营收增长。"},
+            {"id": "b", "date": "2023年9月1日", "source": "人民网", "text": "中炬高新发布半年报，营收增长。"},
             {"id": "c", "date": "07-24 12:43", "source": "人民网", "text": "中炬高新股价下跌。"}]
     p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
-    ingest([p], settings, embedder)
+    report = ingest([p], settings, embedder)
+    # a date without a year cannot be read: the record is kept, undated, and the report says so
+    assert [w.path for w in report.warnings] == [f"{p} (c)"] and "relative" in report.warnings[0].reason
+    assert {c.doc_id: c.date for c in Index.load(settings.index_dir).chunks} == {
+        "a": "2023-07-24", "b": "2023-09-01", "c": ""}
     ids = lambda res: sorted(h.chunk.doc_id for h in res.hits)
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023-08-01"))) == ["b"]
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_to="2023-07-31"))) == ["a"]
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023/8/1"))) == ["b"]
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_to="2023年7月31日"))) == ["a"]
+    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023-07", date_to="2023-07"))) == ["a"]
     assert ids(_search(settings, embedder, "中炬高新", filters=Filters(sources=("人民网",)))) == ["b", "c"]
 
 

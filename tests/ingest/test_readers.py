@@ -47,7 +47,7 @@ def test_html_headings_captions_and_gbk_meta(tmp_path):
     docs, _ = _read(p)
     d = docs[0]
     assert d.title == "简讯"
-    assert "## 青岛高新区简讯" in d.text and "新引进高质量项目311个。" in d.text
+    assert "青岛高新区简讯" in d.text and "新引进高质量项目311个。" in d.text
     assert "■青岛高新区政务服务中心。" in d.text
     assert "不要" not in d.text and "p{}" not in d.text
 

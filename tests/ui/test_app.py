@@ -102,6 +102,8 @@ def test_chat_api_refuses_and_applies_settings(app):
     assert "311" in reply
     reply, _ = chat(Client(app.url, verbose=False), QUESTION, date_from="2030-01-01")
     assert "没有找到" in reply  # no passage is dated in range
+    with pytest.raises(Exception, match="accepted forms"):  # the message the date box shows
+        chat(Client(app.url, verbose=False), QUESTION, date_from="sometime")
 
 
 def big_bulletin(path: Path, copies: int = 8) -> Path:
