@@ -4,7 +4,7 @@ Retrieval (answerable questions): hit@k, MRR@10 and nDCG@10 (by ranx), hit withi
 budget of N characters (``hit@1000c``, ours), recall@k of the evidence strings and of the gold documents;
 the rate at which a search finds something above the relevance floor, on answerable and on
 unanswerable questions; search latency p50 and p95. Answers (configurations with
-``answers``): see :mod:`rag.answer_eval`. Every mean comes with a seeded 95% bootstrap
+``answers``): see :mod:`rag.evals.answers`. Every mean comes with a seeded 95% bootstrap
 confidence interval, overall and per ``kind`` and ``lang`` of question.
 """
 from __future__ import annotations

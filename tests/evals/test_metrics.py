@@ -1,5 +1,5 @@
 """Evaluation metrics on hand-computed cases: retrieval, answers, bootstrap intervals, and the
-per-question scoring of rag.evaluate / rag.answer_eval (fake searchers, no model)."""
+per-question scoring of rag.evals.runs / rag.evals.answers (fake searchers, no model)."""
 import math
 
 import pytest
