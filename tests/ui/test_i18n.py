@@ -121,7 +121,7 @@ def test_the_page_learns_its_language_when_it_loads():
     from rag.config import load_settings
     from rag.ui.app import UI
 
-    from .test_render import FakeBot
+    from .test_handlers import FakeBot
 
     ui = UI(FakeBot(), load_settings(env={}))
     for header, lang, words in (("zh-CN,zh;q=0.9", "zh", "回答的来源显示在这里"), ("en-GB", "en", "Sources of the answer")):
@@ -134,7 +134,7 @@ def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
     from rag.config import load_settings
     from rag.ui.app import UI
 
-    from .test_render import FakeBot
+    from .test_handlers import FakeBot
 
     ui = UI(FakeBot(), load_settings(env={}))
     *_, (html, sources, turns) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
