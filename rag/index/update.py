@@ -58,7 +58,11 @@ class IngestPlan:
     raws: list[RawDocument] = field(default_factory=list)  # documents read
     kept: dict[str, Document] = field(default_factory=dict)  # documents whose chunks and vectors stay
     new: dict[str, Prepared] = field(default_factory=dict)  # documents to embed
+    roots: list[Path] = field(init=False)  # the paths that exist, resolved: what "under the ingested paths" means
     report: IngestReport = field(default_factory=IngestReport)
+
+    def __post_init__(self) -> None:
+        self.roots = [r for p in self.paths if os.path.exists(p) and (r := _resolve(p)) is not None]
 
 
 # ------------------------------------------------------------ the stages
@@ -106,27 +110,22 @@ def _under(path: str, roots: list[Path]) -> bool:
     return p is not None and any(p == r or r in p.parents for r in roots)
 
 
-def _roots(plan: IngestPlan) -> list[Path]:
-    return [r for p in plan.paths if os.path.exists(p) and (r := _resolve(p)) is not None]
-
-
 def diff(plan: IngestPlan) -> None:
     """Old documents not read again stay, unless their file is gone from an ingested folder, or
     their file was read again without them (a record left a JSONL file). Copies (aliases) under
     the ingested paths are dropped here and found again when their file is read."""
     if plan.old is None:
         return
-    roots = _roots(plan)
     reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
     for doc_id, doc in plan.old.documents.items():
         if doc_id in seen_ids:
             continue
-        if doc.path and _under(doc.path, roots) and (
+        if doc.path and _under(doc.path, plan.roots) and (
                 not Path(doc.path).exists() or _resolve(doc.path) in reread):
             plan.report.removed.append(doc_id)
         else:
-            plan.aliases_changed |= _forget_aliases_under(doc, roots, seen_ids)
+            plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
             plan.kept[doc_id] = doc
 
 
@@ -171,12 +170,11 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 def reuse_unchanged(plan: IngestPlan) -> None:
     """A document read again with the same text keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
-    roots = _roots(plan)
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
         if prev is not None and prev.fingerprint == prep.document.fingerprint:
             # copies under the ingested paths were found again (or are gone); others stay
-            _forget_aliases_under(prev, roots, set())
+            _forget_aliases_under(prev, plan.roots, set())
             prep.document.aliases = sorted(set(prev.aliases) | set(prep.document.aliases))
             prep.document.alias_paths = {**prev.alias_paths, **prep.document.alias_paths}
             plan.kept[doc_id] = prep.document
