@@ -41,9 +41,7 @@ def build(folder: Path, n: int, dim: int, seed: int = 0) -> float:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     s = load_settings(env={})
     manifest = Manifest(model={"id": "bench/random", "dim": dim, "query_prompt": "", "passage_prompt": ""},
-                        chunker=s.chunker.to_dict(), lexical="bigram", index_type="flat",
-                        documents={d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": []}
-                                   for d in documents})
+                        chunker=s.chunker.to_dict(), lexical="bigram", index_type="flat")
     t0 = time.perf_counter()
     write_generation(folder, manifest, documents, chunks, vectors, "bigram")
     return time.perf_counter() - t0

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import numpy as np
 
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
@@ -94,7 +93,7 @@ class Assistant:
 
     def _load(self, index: Index) -> None:
         s = self.settings
-        extractive = ExtractiveAnswerer(self.embedder, index.lexical, s.extractive)
+        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive)
         llm = LLMAnswerer(self.llm, extractive, self.embedder, s.llm_timeout, s.citations)
         self._loaded = _Loaded(index, Retriever(index, self.embedder, s), {"extractive": extractive, "llm": llm})
 
@@ -133,9 +132,7 @@ class Assistant:
 
     def passages_per_document(self) -> dict[str, int]:
         """How many passages each document has in the index."""
-        ids, counts = np.unique(self.index.doc_of_row.astype(str), return_counts=True) if len(
-            self.index.doc_of_row) else ([], [])
-        return {str(i): int(c) for i, c in zip(ids, counts)}
+        return self.index.passages_per_document()
 
     def info(self) -> dict:
         """Which model and index are loaded, and their sizes."""

@@ -17,18 +17,26 @@ Weights and thresholds are :class:`rag.config.ExtractiveSettings` (``Settings.ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generator
+from typing import Generator, Protocol
 
 import numpy as np
 
 from ..config import ExtractiveSettings
 from ..embed import Embedder
-from ..index import LexicalIndex
 from ..search import Query
 from ..text import clauses, coverage, language, normalize, split_sentences, squash, tokenize, type_fit, word_frequency
 from ..types import Answer, Citation, Hit, SearchResult
 from .base import join_notes, pieces
 from .prompts import REFUSAL
+
+
+class CorpusStats(Protocol):
+    """What the answerer asks of the corpus: an :class:`rag.index.Index` (or its BM25) answers."""
+
+    n: int
+    scheme: str
+
+    def doc_freq(self, tokens: list[str]) -> list[int]: ...
 
 
 @dataclass
@@ -51,10 +59,10 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, lexical: LexicalIndex | None,
+    def __init__(self, embedder: Embedder, lexical: CorpusStats | None,
                  settings: ExtractiveSettings = ExtractiveSettings()):
         self.embedder = embedder
-        self.lexical = lexical
+        self.lexical = lexical  # the index (or its BM25): passage count, tokenizer, document frequencies
         self.settings = settings
         self.scheme = lexical.scheme if lexical is not None else "bigram"
 

@@ -10,10 +10,12 @@ from .check import CheckReport, check_index, repair_pointer
 from .format import (CURRENT, FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest,
                      check_compatible, current_generation, live_generation, rebuild_hint, write_lock)
 from .load import Index
+from .meta import MetaStore
 from .update import IngestPlan, NothingToIngest, ingest, remove_documents
-from .vectors import INDEX_TYPES, build_vector_index, search_vectors
+from .vectors import INDEX_TYPES, build_vector_index, resolve_index_type, search_vectors
 
 __all__ = ["LexicalIndex", "write_generation", "CheckReport", "check_index", "repair_pointer", "CURRENT",
            "FORMAT_VERSION", "IndexCorrupt", "IndexMismatch", "IndexNotFound", "Manifest", "check_compatible",
            "current_generation", "live_generation", "rebuild_hint", "write_lock", "Index", "IngestPlan",
-           "NothingToIngest", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index", "search_vectors"]
+           "NothingToIngest", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index", "search_vectors",
+           "resolve_index_type", "MetaStore"]

@@ -86,6 +86,7 @@ def _check(r: CheckReport, folder: Path) -> None:
     _check_metadata(r, gen, manifest, counts)
     _check_vectors(r, gen, manifest, counts)
     _check_lexical(r, gen, counts)
+    _check_rows(r, gen, manifest, counts)
     if len(set(counts.values())) == 1:
         r.ok.append(f"{manifest.chunks} passages in each of: {', '.join(counts)}")
     else:
@@ -136,8 +137,8 @@ def _check_metadata(r: CheckReport, gen: Path, manifest, counts: dict) -> None:
         r.problems.append(f"{len(orphans)} documents have passages but no record, e.g. {sorted(orphans)[0]}")
     if empty:
         r.problems.append(f"{len(empty)} documents have no passages, e.g. {sorted(empty)[0]}")
-    if doc_ids != set(manifest.documents):
-        r.problems.append(f"documents disagree: {n_docs} in meta.sqlite, {len(manifest.documents)} in the manifest")
+    if n_docs != manifest.documents:
+        r.problems.append(f"documents disagree: {n_docs} in meta.sqlite, {manifest.documents} in the manifest")
     elif not orphans and not empty:
         r.ok.append(f"{n_docs} documents in meta.sqlite and the manifest, each with its passages")
 
@@ -174,15 +175,19 @@ def _check_lexical(r: CheckReport, gen: Path, counts: dict) -> None:
     if not n:
         return
     try:
-        arrays = {k: np.load(folder / f"{k}.csc.index.npy", allow_pickle=False) for k in ("data", "indices", "indptr")}
-        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        arrays = {k: np.load(folder / f"{k}.csc.index.npy", mmap_mode="r", allow_pickle=False)
+                  for k in ("data", "indices", "indptr")}
+        terms = np.load(folder / "terms.npy", mmap_mode="r", allow_pickle=False)
+        cols = np.load(folder / "term_cols.npy", mmap_mode="r", allow_pickle=False)
     except Exception as exc:
         r.problems.append(f"{gen.name}/lexical cannot be read ({exc.__class__.__name__}: {exc})")
         return
     data, indices, indptr = arrays["data"], arrays["indices"], arrays["indptr"]
     wrong = []
-    if len(indptr) - 1 not in (len(vocab) - 1, len(vocab)):  # bm25s keeps one term ("") out of the matrix
-        wrong.append(f"{len(indptr)} column pointers for {len(vocab)} terms")
+    if len(indptr) - 1 != len(terms) or len(cols) != len(terms):
+        wrong.append(f"{len(indptr)} column pointers and {len(cols)} term columns for {len(terms)} terms")
+    elif len(terms) and (np.any(np.diff(terms) <= 0) or not np.array_equal(np.sort(cols), np.arange(len(cols)))):
+        wrong.append("the term table is not sorted or does not name each column once")
     if len(data) != len(indices) or (len(indptr) and indptr[-1] != len(indices)):
         wrong.append("arrays of different lengths")
     if len(indptr) and np.any(np.diff(indptr) < 0):
@@ -194,7 +199,25 @@ def _check_lexical(r: CheckReport, gen: Path, counts: dict) -> None:
     if wrong:
         r.problems.append(f"{gen.name}/lexical is inconsistent: {'; '.join(wrong)}")
     else:
-        r.ok.append(f"BM25: {len(vocab)} terms, arrays consistent")
+        r.ok.append(f"BM25: {len(terms)} terms, arrays consistent")
+
+
+def _check_rows(r: CheckReport, gen: Path, manifest, counts: dict) -> None:
+    from .rows import RowTable
+
+    try:
+        rows = RowTable.load(gen / "rows")
+    except Exception as exc:
+        r.problems.append(f"{gen.name}/rows cannot be read ({exc.__class__.__name__}: {exc})")
+        return
+    counts["rows"] = len(rows)
+    wrong = [f"{name} numbers outside their table" for name, arr, top in (
+        ("document", rows.doc, manifest.documents), ("date", rows.date, len(rows.dates)),
+        ("source", rows.source, len(rows.sources))) if len(arr) and (arr.min() < -1 or arr.max() >= top)]
+    if len(rows.doc) and rows.doc.min() < 0:
+        wrong.append("passages without a document")
+    if wrong:
+        r.problems.append(f"{gen.name}/rows is inconsistent: {'; '.join(wrong)}")
 
 
 def repair_pointer(folder: str | Path) -> str:

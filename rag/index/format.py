@@ -7,11 +7,12 @@ Layout of an index folder::
       .lock              held by the one process writing (it holds that process's id)
       gen-<stamp>/       one complete, immutable build
         manifest.json    format version, sequence number, model, chunker, lexical settings,
-                         documents, and the size and xxh3-128 checksum of every other file
-        meta.sqlite      documents and chunks (row number = vector id)
+                         index type, counts, and the size and xxh3-128 checksum of every other file
+        meta.sqlite      documents and chunks (row number = vector id), read on demand (meta.py)
+        rows/            per-row document number, date and source as int32 arrays (rows.py)
         vectors.faiss    FAISS index (faiss.write_index)
-        vectors.npy      exact vectors, only for lossy index types (ivfpq)
-        lexical/         bm25s arrays + JSON
+        vectors.npy      exact vectors, only for lossy index types (ivfsq8, ivfpq), memory-mapped
+        lexical/         BM25 arrays (CSC) + hashed vocabulary, memory-mapped (bm25.py)
         .writing         only while the build is under way
 
 A build writes a new generation folder, then swaps ``CURRENT``; a process killed at any
@@ -27,17 +28,16 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..types import Chunk, Document
 from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 3  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens folded to Simplified
+FORMAT_VERSION = 4  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
+# folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest
 CURRENT = "CURRENT"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
 
@@ -60,7 +60,7 @@ class Manifest:
     chunker: dict
     lexical: str
     index_type: str
-    documents: dict[str, dict] = field(default_factory=dict)  # doc_id -> fingerprint, path, aliases
+    documents: int = 0  # how many (they are listed in meta.sqlite)
     format_version: int = FORMAT_VERSION
     created: str = ""
     chunks: int = 0
@@ -116,7 +116,7 @@ def read_manifest(gen: Path, folder: Path) -> Manifest:
 
 
 def _check_types(m: Manifest) -> None:
-    for name, kind in (("model", dict), ("chunker", dict), ("documents", dict), ("files", dict),
+    for name, kind in (("model", dict), ("chunker", dict), ("documents", int), ("files", dict),
                        ("lexical", str), ("index_type", str), ("chunks", int), ("sequence", int)):
         if not isinstance(getattr(m, name), kind):
             raise TypeError(f"{name!r} is not a {kind.__name__}")
@@ -323,43 +323,3 @@ def write_lock(folder: Path, wait: bool = True, on_wait: Callable[[str], None] |
             fh.truncate()
             fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-# ------------------------------------------------------------ metadata
-_CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
-               "kind", "start", "end")
-_DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
-             "alias_paths")
-
-
-def write_metadata(path: Path, documents: list[Document], chunks: list[Chunk]) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.execute(f"CREATE TABLE documents ({', '.join(c + ' TEXT' for c in _DOC_COLS)})")
-        db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
-                   "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
-                   "kind TEXT, start INTEGER, \"end\" INTEGER)")
-        db.executemany(f"INSERT INTO documents VALUES ({','.join('?' * len(_DOC_COLS))})",
-                       [(d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
-                         json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
-                        for d in documents])
-        db.executemany(f"INSERT INTO chunks VALUES (?{',?' * len(_CHUNK_COLS)})",
-                       [(i, *(getattr(c, k) for k in _CHUNK_COLS)) for i, c in enumerate(chunks)])
-        db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
-        db.commit()
-    finally:
-        db.close()
-
-
-def read_metadata(path: Path) -> tuple[dict[str, Document], list[Chunk]]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        docs = {}
-        for row in db.execute(f"SELECT {', '.join(_DOC_COLS)} FROM documents"):
-            d = Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
-            docs[d.doc_id] = d
-        cols = ", ".join(f'"{c}"' for c in _CHUNK_COLS)
-        chunks = [Chunk(*row) for row in db.execute(f"SELECT {cols} FROM chunks ORDER BY row")]
-    finally:
-        db.close()
-    return docs, chunks

@@ -1,34 +1,44 @@
-"""Loading an index: the live generation, checked against its checksums, read-only."""
+"""Loading an index: the live generation, checked against its checksums, read-only.
+
+What is held in memory is what every search touches: the vector index (or, for a lossy type,
+its codes, with the exact vectors memory-mapped for re-scoring), the BM25 arrays and the
+per-row arrays (memory-mapped). Passage text and documents stay in SQLite and are read when a
+hit needs them. Everything the retriever asks of an index goes through the methods below, so
+another store (Milvus) can answer the same questions.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
-from ..types import Chunk, Document
+from ..types import Chunk
 from .bm25 import LexicalIndex
 from .format import (IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
-                     read_manifest, read_metadata, read_pointer)
+                     read_manifest, read_pointer)
 from .integrity import verify_files
-from .vectors import exact_vectors, load_vector_index
+from .meta import Chunks, Documents, MetaStore
+from .rows import RowTable
+from .vectors import exact_vectors, load_vector_index, search_rescored
 
 
 class Index:
     """A loaded, read-only generation of the index."""
 
-    def __init__(self, folder: Path, generation: Path, manifest: Manifest,
-                 documents: dict[str, Document], chunks: list[Chunk], vectors, lexical: LexicalIndex,
-                 exact: np.ndarray | None, recovered: str = ""):
+    def __init__(self, folder: Path, generation: Path, manifest: Manifest, meta: MetaStore, rows: RowTable,
+                 vectors, bm25: LexicalIndex, exact: np.ndarray | None, recovered: str = ""):
         self.folder = folder
         self.generation = generation
         self.manifest = manifest
-        self.documents = documents
-        self.chunks = chunks
-        self.vectors = vectors
-        self.lexical = lexical
+        self.meta = meta
+        self.rows = rows
+        self.vectors = vectors  # the FAISS index
+        self.bm25 = bm25
         self._exact = exact
         self.recovered = recovered  # how CURRENT was recovered, when it had to be
-        self.doc_of_row = np.array([c.doc_id for c in chunks], dtype=object)
+        self.documents = Documents(meta, manifest.documents)  # doc_id -> Document, read on access
+        self.chunks = Chunks(meta, manifest.chunks)  # row -> Chunk, read on access
 
     @classmethod
     def load(cls, folder: str | Path, verify: bool = True) -> "Index":
@@ -64,46 +74,101 @@ class Index:
         if problems:
             raise IndexCorrupt(f"the index at {folder} is damaged: {gen.name}/{problems[0]}. " + damage_hint(folder))
         try:
-            documents, chunks = read_metadata(gen / "meta.sqlite")
+            meta = MetaStore(gen / "meta.sqlite")
+            n_docs, n_chunks = meta.counts()
+            rows = RowTable.load(gen / "rows")
             vectors = load_vector_index(gen / "vectors.faiss")
-            lexical = LexicalIndex.load(gen / "lexical")
+            bm25 = LexicalIndex.load(gen / "lexical")
             exact = exact_vectors(vectors)
             if exact is None and (gen / "vectors.npy").is_file():
-                exact = np.load(gen / "vectors.npy", allow_pickle=False)
+                exact = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
         except (IndexMismatch, IndexCorrupt):
             raise
         except Exception as exc:  # whatever a damaged file makes a reader raise, no traceback
             raise IndexCorrupt(f"the index at {folder} cannot be read ({exc.__class__.__name__}: {exc}). "
                                + damage_hint(folder)) from exc
-        counts = {"passages in meta.sqlite": len(chunks), "vectors": vectors.ntotal, "BM25 rows": lexical.n,
-                  "passages in the manifest": manifest.chunks}
-        if len(set(counts.values())) > 1 or len(documents) != len(manifest.documents) or (
-                exact is not None and exact.shape[0] != len(chunks)):
+        counts = {"passages in meta.sqlite": n_chunks, "vectors": vectors.ntotal, "BM25 rows": bm25.n,
+                  "row arrays": len(rows), "passages in the manifest": manifest.chunks}
+        if len(set(counts.values())) > 1 or n_docs != manifest.documents or (
+                exact is not None and exact.shape[0] != n_chunks):
             raise IndexCorrupt(f"the index at {folder} is inconsistent ("
                                + ", ".join(f"{v} {k}" for k, v in counts.items())
-                               + f", {len(documents)} documents, {len(manifest.documents)} in the manifest). "
+                               + f", {n_docs} documents, {manifest.documents} in the manifest). "
                                + damage_hint(folder))
-        return cls(folder, gen, manifest, documents, chunks, vectors, lexical, exact, recovered)
+        return cls(folder, gen, manifest, meta, rows, vectors, bm25, exact, recovered)
+
+    # ------------------------------------------------------------ size
+    @property
+    def n(self) -> int:
+        """Passages (rows) in the index."""
+        return self.manifest.chunks
+
+    def __len__(self) -> int:
+        return self.n
+
+    # ------------------------------------------------------------ passages and documents
+    def chunk(self, row: int) -> Chunk:
+        """The passage at ``row`` (read from SQLite)."""
+        return self.meta.chunks_at([row])[0]
+
+    def chunks_at(self, rows: Iterable[int]) -> list[Chunk]:
+        """The passages at ``rows``, in that order (one query)."""
+        return self.meta.chunks_at(rows)
+
+    def rows_of_document(self, doc_id: str) -> np.ndarray:
+        pos = self.meta.position(doc_id)
+        return np.zeros(0, np.int64) if pos is None else np.nonzero(np.asarray(self.rows.doc) == pos)[0]
+
+    def passages_per_document(self) -> dict[str, int]:
+        """How many passages each document has."""
+        counts = np.bincount(np.asarray(self.rows.doc), minlength=self.manifest.documents)
+        return {doc_id: int(c) for doc_id, c in zip(self.meta.doc_ids(), counts)}
+
+    # ------------------------------------------------------------ what search asks
+    def rows_matching(self, filters) -> np.ndarray | None:
+        """Rows passing ``filters`` (anything with ``doc_ids``, ``sources``, ``date_from`` and
+        ``date_to``; a document id may name a copy stored as an alias); None: no filter."""
+        if not filters:
+            return None
+        positions = self.meta.positions(filters.doc_ids) if filters.doc_ids else None
+        return self.rows.matching(positions, filters.sources, filters.date_from, filters.date_to)
+
+    def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``n`` rows nearest ``qvec`` (cosine, best first), optionally among ``allowed``; an
+        approximate index's shortlist is re-scored exactly."""
+        rows, scores = search_rescored(self.vectors, self._exact, qvec, n, allowed)
+        return list(zip(rows.tolist(), scores.tolist()))
+
+    def lexical(self, tokens: Iterable[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``n`` best BM25 rows for ``tokens`` with a positive score, best first."""
+        return self.bm25.top(list(tokens), n, allowed)
+
+    @property
+    def scheme(self) -> str:
+        """The lexical tokenizer the BM25 index was built with."""
+        return self.bm25.scheme
+
+    def idf(self, terms) -> dict[str, float]:
+        return self.bm25.idf(terms)
+
+    def doc_freq(self, tokens) -> list[int]:
+        return self.bm25.doc_freq(list(tokens))
 
     def vectors_of(self, rows) -> np.ndarray:
         """Stored vectors of ``rows`` (exact where the index type keeps them)."""
         rows = np.asarray(rows, dtype=np.int64)
         if self._exact is not None:
-            return self._exact[rows]
+            return np.asarray(self._exact[rows], dtype=np.float32)
         return np.stack([self.vectors.reconstruct(int(r)) for r in rows]) if len(rows) else \
             np.zeros((0, self.vectors.d), np.float32)
 
-    def rows_of_document(self, doc_id: str) -> np.ndarray:
-        return np.nonzero(self.doc_of_row == doc_id)[0]
-
+    # ------------------------------------------------------------ about
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.generation.rglob("*") if p.is_file())
 
     def describe(self) -> dict:
         m = self.manifest
-        return {"folder": str(self.folder), "documents": len(self.documents), "chunks": len(self.chunks),
+        return {"folder": str(self.folder), "documents": m.documents, "chunks": m.chunks,
                 "model": m.model.get("id"), "dim": m.model.get("dim"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created,
                 "bytes": self.size_on_disk()}
-
-

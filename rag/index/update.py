@@ -191,8 +191,11 @@ def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
     chunks: list[Chunk] = []
     parts: list[np.ndarray] = []
     if plan.old is not None and plan.kept:
-        rows = [i for i, c in enumerate(plan.old.chunks) if c.doc_id in plan.kept]
-        chunks.extend(plan.old.chunks[i] for i in rows)
+        rows = []
+        for i, c in enumerate(plan.old.chunks):  # read from SQLite in batches
+            if c.doc_id in plan.kept:
+                rows.append(i)
+                chunks.append(c)
         parts.append(plan.old.vectors_of(rows))
     fresh = [c for p in plan.new.values() for c in p.chunks]
     done = [0]
@@ -215,11 +218,10 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
     manifest = Manifest(
         model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
         index_type=settings.index_type,
-        documents={d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": d.aliases}
-                   for d in documents},
     )
     progress("write", 0, 1)
-    write_generation(plan.folder, manifest, documents, chunks, vectors, settings.lexical_tokenizer, plan.previous)
+    write_generation(plan.folder, manifest, documents, chunks, vectors, settings.lexical_tokenizer, plan.previous,
+                     settings.flat_max_passages)
     progress("write", 1, 1)
     plan.report.documents, plan.report.chunks = len(documents), len(chunks)
 
@@ -231,7 +233,7 @@ def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
     if plan.raws:
         return False
     if plan.old is not None and not plan.report.removed and not plan.aliases_changed:
-        plan.report.documents, plan.report.chunks = len(plan.old.documents), len(plan.old.chunks)
+        plan.report.documents, plan.report.chunks = len(plan.old.documents), len(plan.old)
         plan.report.unchanged = []
         return True
     if plan.old is not None:
@@ -315,13 +317,14 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
         if old.recovered:
             log(f"rag: {old.recovered}")
         gone = set(doc_ids)
-        alias_of = {a: d.doc_id for d in old.documents.values() for a in d.aliases}
-        unknown = sorted(gone - set(old.documents) - set(alias_of))
+        old_docs = old.documents.values()  # one pass over the table
+        alias_of = {a: d.doc_id for d in old_docs for a in d.aliases}
+        unknown = sorted(gone - {d.doc_id for d in old_docs} - set(alias_of))
         if unknown:
             raise KeyError(f"not in the index: {', '.join(unknown)}")
         documents: list[Document] = []
         renamed: dict[str, Document] = {}  # stored id -> the copy that takes its place
-        for doc in old.documents.values():
+        for doc in old_docs:
             keep = [a for a in doc.aliases if a not in gone]
             doc.alias_paths = {a: p for a, p in doc.alias_paths.items() if a in keep}
             doc.aliases = keep
@@ -331,13 +334,16 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
                 heir = _promote(doc, keep[0])
                 renamed[doc.doc_id] = heir
                 documents.append(heir)
-        rows = [i for i, c in enumerate(old.chunks) if c.doc_id not in gone or c.doc_id in renamed]
-        chunks = [_rename_chunk(old.chunks[i], renamed.get(old.chunks[i].doc_id), old.documents)
-                  for i in rows]
+        was = {d.doc_id: d for d in old_docs if d.doc_id in renamed}
+        rows: list[int] = []
+        chunks: list[Chunk] = []
+        for i, c in enumerate(old.chunks):  # read from SQLite in batches
+            if c.doc_id not in gone or c.doc_id in renamed:
+                rows.append(i)
+                chunks.append(_rename_chunk(c, renamed.get(c.doc_id), was))
         m = old.manifest
-        m.documents = {d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": d.aliases}
-                       for d in documents}
-        write_generation(folder, m, documents, chunks, old.vectors_of(rows), m.lexical, old.generation)
+        write_generation(folder, m, documents, chunks, old.vectors_of(rows), m.lexical, old.generation,
+                         settings.flat_max_passages)
         report.removed = sorted(gone)
     report.documents, report.chunks = len(documents), len(chunks)
     report.seconds = time.perf_counter() - t0

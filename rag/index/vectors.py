@@ -1,11 +1,25 @@
-"""The FAISS vector index: exact inner product by default, HNSW or IVF-PQ for large corpora."""
+"""The FAISS vector index: exact inner product while the corpus is small, an approximate index
+with exact re-scoring beyond that.
+
+Types (``index_type``):
+
+- ``flat``: exact inner product over every vector.
+- ``hnsw``: HNSW graph over full vectors (approximate candidates, exact scores).
+- ``ivfsq8``: an inverted file of 8-bit scalar-quantised vectors (a quarter of the memory);
+  the shortlist it finds is re-scored exactly from ``vectors.npy`` (memory-mapped).
+- ``ivfpq``: an inverted file of product-quantised vectors, re-scored the same way.
+- ``auto``: ``flat`` up to ``flat_max_passages`` passages, ``ivfsq8`` above
+  (:func:`resolve_index_type`; the manifest records the type that was built).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
-INDEX_TYPES = ("flat", "hnsw", "ivfpq")
+INDEX_TYPES = ("auto", "flat", "hnsw", "ivfsq8", "ivfpq")
+LOSSY = ("ivfsq8", "ivfpq")  # keep exact vectors beside the index, for re-scoring
+RESCORE = 4  # an approximate index shortlists RESCORE * k (at least 64) passages for exact re-scoring
 
 
 def _faiss():
@@ -14,30 +28,55 @@ def _faiss():
     return faiss
 
 
-def build_vector_index(vectors: np.ndarray, index_type: str = "flat"):
-    """A FAISS index over L2-normalized ``vectors`` scored by inner product (= cosine)."""
+def resolve_index_type(index_type: str, n: int, flat_max: int) -> str:
+    """The type to build for ``n`` passages: ``auto`` is exact up to ``flat_max`` passages."""
+    if index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}; choose one of {INDEX_TYPES}")
+    if index_type == "auto":
+        return "flat" if n <= flat_max else "ivfsq8"
+    return index_type
+
+
+def _nlist(n: int) -> int:
+    return int(max(1, min(4 * np.sqrt(n), n // 39)))
+
+
+def _train_sample(vectors: np.ndarray, nlist: int) -> np.ndarray:
+    """At most 64 vectors per list (FAISS's own advice: 39 to 256), taken evenly."""
+    want = min(len(vectors), 64 * nlist)
+    step = max(1, len(vectors) // want)
+    return np.ascontiguousarray(vectors[::step][:want], dtype=np.float32)
+
+
+def build_vector_index(vectors: np.ndarray, index_type: str = "flat", batch: int = 65536):
+    """A FAISS index over L2-normalized ``vectors`` scored by inner product (= cosine).
+    ``vectors`` may be a memory-mapped array: it is added in batches."""
     faiss = _faiss()
     n, d = vectors.shape
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if index_type == "flat":
         index = faiss.IndexFlatIP(d)
     elif index_type == "hnsw":
         index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
-    elif index_type == "ivfpq":
-        nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))
+    elif index_type in LOSSY:
         if n < 39 * 16:
-            raise ValueError(f"ivfpq needs at least {39 * 16} passages to train on, the index has {n}: "
-                             "use index_type = flat (exact, and fast at this size)")
-        m = next(m for m in (48, 32, 24, 16, 12, 8, 4, 2, 1) if d % m == 0)
-        index = faiss.IndexIVFPQ(faiss.IndexFlatIP(d), d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
-        index.train(vectors)
-        index.nprobe = min(16, nlist)
+            raise ValueError(f"{index_type} needs at least {39 * 16} passages to train on, the index has {n}: "
+                             "use index_type = flat (exact, and fast at this size) or auto")
+        nlist = _nlist(n)
+        quantizer = faiss.IndexFlatIP(d)
+        if index_type == "ivfsq8":
+            index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
+        else:
+            m = next(m for m in (48, 32, 24, 16, 12, 8, 4, 2, 1) if d % m == 0)
+            index = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
+        index.train(_train_sample(vectors, nlist))
+        index.nprobe = min(max(16, nlist // 32), nlist)
     else:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {INDEX_TYPES}")
-    if n:
-        index.add(vectors)
+    for i in range(0, n, batch):
+        index.add(np.ascontiguousarray(vectors[i:i + batch], dtype=np.float32))
     return index
 
 
@@ -50,14 +89,24 @@ def load_vector_index(path: Path):
 
 
 def exact_vectors(index) -> np.ndarray | None:
-    """All stored vectors, when the index keeps them exactly (flat, HNSW); else None."""
+    """All stored vectors, when the index keeps them exactly (flat, HNSW), as a read-only view of
+    the index's own memory (valid while ``index`` lives; nothing is copied); else None."""
     faiss = _faiss()
     if isinstance(index, faiss.IndexHNSWFlat):
         index = faiss.downcast_index(index.storage)
     if isinstance(index, faiss.IndexFlat):
-        return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(
-            index.ntotal, index.d).copy()
+        if not index.ntotal:
+            return np.zeros((0, index.d), np.float32)
+        view = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+        view.flags.writeable = False
+        return view
     return None
+
+
+def is_exact(index) -> bool:
+    """Whether the index's scores are exact inner products (flat, HNSW over full vectors)."""
+    faiss = _faiss()
+    return isinstance(index, (faiss.IndexFlat, faiss.IndexHNSWFlat))
 
 
 def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None):
@@ -79,3 +128,23 @@ def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None 
     scores, rows = index.search(q, k, params=params) if params else index.search(q, k)
     keep = rows[0] >= 0
     return rows[0][keep], scores[0][keep]
+
+
+def search_rescored(index, exact: np.ndarray | None, query: np.ndarray, k: int,
+                    allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` rows by exact inner product. An approximate index (one without exact scores)
+    shortlists ``RESCORE * k`` rows, which are scored exactly from ``exact`` and cut to ``k``.
+    A small ``allowed`` set is scored exactly outright."""
+    if exact is None or is_exact(index):
+        return search_vectors(index, query, k, allowed)
+    if allowed is not None and len(allowed) <= 4096:
+        rows = np.sort(np.asarray(allowed, dtype=np.int64))
+        scores = np.asarray(exact[rows] @ query, dtype=np.float32)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return rows[top], scores[top]
+    rows, _ = search_vectors(index, query, max(RESCORE * k, 64), allowed)
+    order = np.argsort(rows)
+    rows = rows[order]
+    scores = np.asarray(exact[rows] @ query, dtype=np.float32)
+    top = np.argsort(-scores, kind="stable")[:k]
+    return rows[top], scores[top]

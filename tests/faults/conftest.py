@@ -120,8 +120,6 @@ def synthetic_index(folder: Path, n: int = 6000, index_type: str = "flat", seed:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     s = load_settings(env={})
     manifest = Manifest(model=fake_embedder().fingerprint, chunker=s.chunker.to_dict(), lexical="bigram",
-                        index_type=index_type,
-                        documents={d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": []}
-                                   for d in documents})
+                        index_type=index_type)
     write_generation(Path(folder), manifest, documents, chunks, vectors, "bigram")
     return Path(folder)

@@ -15,8 +15,8 @@ from rag.index import (CURRENT, FORMAT_VERSION, Index, IndexCorrupt, IndexMismat
 from .conftest import live_generation_of, manifest_of, synthetic_index
 
 FILES = ["meta.sqlite", "vectors.faiss", "lexical/data.csc.index.npy", "lexical/indices.csc.index.npy",
-         "lexical/indptr.csc.index.npy", "lexical/vocab.index.json", "lexical/params.index.json",
-         "lexical/lexical.json"]
+         "lexical/indptr.csc.index.npy", "lexical/terms.npy", "lexical/term_cols.npy", "lexical/lexical.json",
+         "rows/doc.npy", "rows/date.npy", "rows/source.npy", "rows/values.json"]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_a_tampered_manifest_is_refused(index_copy, edit, cli):
     if edit == "chunks":
         data["chunks"] += 1
     elif edit == "documents":
-        data["documents"].popitem()
+        data["documents"] -= 1
     elif edit == "files":
         data["files"]["meta.sqlite"]["xxh3_128"] = "0" * 32
     if edit == "garble":

@@ -1,0 +1,215 @@
+"""Passage and document metadata in SQLite, read when a hit needs it (never held whole).
+
+``meta.sqlite`` holds two tables: ``documents`` (``pos`` = the document's number, 0..D-1, its
+text, title, file, fingerprint and the ids of its identical copies) with ``aliases`` (copy id ->
+the stored document's number), and ``chunks`` (``row`` = the vector id, 0..N-1). A
+:class:`MetaStore` opens it read-only, one connection per thread, and answers by row or id;
+:class:`Documents` and :class:`Chunks` are a mapping and a sequence over it, so code written
+for ``index.documents[doc_id]`` and ``index.chunks[row]`` keeps working without loading them.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..types import Chunk, Document
+
+CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
+              "kind", "start", "end")
+DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
+            "alias_paths")
+_BATCH = 500  # rows per SELECT ... IN (...): under SQLite's parameter limit
+
+
+def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[Chunk]) -> None:
+    """Write ``documents`` (numbered in the order given) and ``chunks`` (row = position)."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")  # the generation is fsynced as a whole when committed
+        db.execute(f"CREATE TABLE documents (pos INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in DOC_COLS)})")
+        db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, pos INTEGER)")
+        db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
+                   "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
+                   "kind TEXT, start INTEGER, \"end\" INTEGER)")
+        aliases = []
+
+        def doc_rows():
+            for i, d in enumerate(documents):
+                aliases.extend((a, i) for a in d.aliases)
+                yield (i, d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
+                       json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
+
+        db.executemany(f"INSERT INTO documents VALUES (?{',?' * len(DOC_COLS)})", doc_rows())
+        db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", aliases)
+        db.executemany(f"INSERT INTO chunks VALUES (?{',?' * len(CHUNK_COLS)})",
+                       ((i, *(getattr(c, k) for k in CHUNK_COLS)) for i, c in enumerate(chunks)))
+        db.execute("CREATE UNIQUE INDEX documents_id ON documents(doc_id)")
+        db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
+        db.commit()
+    finally:
+        db.close()
+
+
+def _document(row) -> Document:
+    return Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
+
+
+_DOC_SELECT = f"SELECT {', '.join(DOC_COLS)} FROM documents"
+_CHUNK_SELECT = "SELECT row, " + ", ".join(f'"{c}"' for c in CHUNK_COLS) + " FROM chunks"
+
+
+class MetaStore:
+    """Read-only access to one ``meta.sqlite``: a connection per thread, opened on first use."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            db.execute("PRAGMA query_only = ON")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, passages)."""
+        db = self.db()
+        return (db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+                db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    # ------------------------------------------------------------ passages
+    def chunks_at(self, rows: Iterable[int]) -> list[Chunk]:
+        """The passages at ``rows``, in the order asked (KeyError for a row that is not there)."""
+        rows = [int(r) for r in rows]
+        found: dict[int, Chunk] = {}
+        db = self.db()
+        for i in range(0, len(rows), _BATCH):
+            part = sorted(set(rows[i:i + _BATCH]))
+            q = f"{_CHUNK_SELECT} WHERE row IN ({','.join('?' * len(part))})"
+            found.update((r[0], Chunk(*r[1:])) for r in db.execute(q, part))
+        missing = [r for r in rows if r not in found]
+        if missing:
+            raise KeyError(f"no passage at row {missing[0]}")
+        return [found[r] for r in rows]
+
+    def iter_chunks(self, batch: int = 2000) -> Iterator[Chunk]:
+        """Every passage, by row, read in batches."""
+        last = -1
+        while True:
+            got = self.db().execute(f"{_CHUNK_SELECT} WHERE row > ? ORDER BY row LIMIT ?", (last, batch)).fetchall()
+            if not got:
+                return
+            for r in got:
+                yield Chunk(*r[1:])
+            last = got[-1][0]
+
+    # ------------------------------------------------------------ documents
+    def document(self, doc_id: str) -> Document | None:
+        r = self.db().execute(f"{_DOC_SELECT} WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _document(r) if r else None
+
+    def document_at(self, pos: int) -> Document:
+        r = self.db().execute(f"{_DOC_SELECT} WHERE pos = ?", (int(pos),)).fetchone()
+        if r is None:
+            raise KeyError(f"no document number {pos}")
+        return _document(r)
+
+    def iter_documents(self, batch: int = 500) -> Iterator[Document]:
+        last = -1
+        while True:
+            got = self.db().execute(f"SELECT pos, {', '.join(DOC_COLS)} FROM documents WHERE pos > ? "
+                                    "ORDER BY pos LIMIT ?", (last, batch)).fetchall()
+            if not got:
+                return
+            for r in got:
+                yield _document(r[1:])
+            last = got[-1][0]
+
+    def doc_ids(self) -> list[str]:
+        return [r[0] for r in self.db().execute("SELECT doc_id FROM documents ORDER BY pos")]
+
+    def position(self, doc_id: str) -> int | None:
+        """The number of the document stored under ``doc_id`` (not a copy's id), or None."""
+        r = self.db().execute("SELECT pos FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return r[0] if r else None
+
+    def positions(self, ids: Iterable[str]) -> set[int]:
+        """Numbers of the documents stored under ``ids``, or stored for a copy named by one."""
+        ids = list(dict.fromkeys(ids))
+        out: set[int] = set()
+        db = self.db()
+        for i in range(0, len(ids), _BATCH):
+            part = ids[i:i + _BATCH]
+            marks = ",".join("?" * len(part))
+            out.update(r[0] for r in db.execute(f"SELECT pos FROM documents WHERE doc_id IN ({marks})", part))
+            out.update(r[0] for r in db.execute(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
+        return out
+
+
+class Documents(Mapping):
+    """``doc_id -> Document``, read from SQLite on each access (the text included)."""
+
+    def __init__(self, meta: MetaStore, count: int):
+        self._meta = meta
+        self._count = count
+
+    def __getitem__(self, doc_id: str) -> Document:
+        d = self._meta.document(doc_id) if isinstance(doc_id, str) else None
+        if d is None:
+            raise KeyError(doc_id)
+        return d
+
+    def __contains__(self, doc_id) -> bool:
+        return isinstance(doc_id, str) and self._meta.document(doc_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta.doc_ids())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def values(self):  # one pass over the table, not one query per id
+        return list(self._meta.iter_documents())
+
+    def items(self):
+        return [(d.doc_id, d) for d in self._meta.iter_documents()]
+
+
+class Chunks(Sequence):
+    """The passages by row, read from SQLite on each access."""
+
+    def __init__(self, meta: MetaStore, count: int):
+        self._meta = meta
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._meta.chunks_at(range(*i.indices(self._count)))
+        i = int(i)
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        return self._meta.chunks_at([i])[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self._meta.iter_chunks()
+
+    def __bool__(self) -> bool:
+        return self._count > 0
