@@ -62,26 +62,29 @@ class LexicalIndex:
             counts = Counter(toks)
             lengths.append(len(toks))
             distinct.append(len(counts))
-            for t, c in counts.items():
-                cols.append(vocab.setdefault(t, len(vocab)))
-                tfs.append(c)
+            cols.extend([vocab.setdefault(t, len(vocab)) for t in counts])
+            tfs.extend(counts.values())
         n = len(lengths)
         if not n:
             return cls(scheme, 0, k1=k1, b=b)
+        from scipy.sparse import csr_matrix
+
         col = np.frombuffer(cols, dtype=np.int32)
-        tf = np.frombuffer(tfs, dtype=np.float32)
+        per_passage = np.frombuffer(distinct, dtype=np.int32)
         dl = np.frombuffer(lengths, dtype=np.int32).astype(np.float32)
-        row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(distinct, dtype=np.int32))
         df = np.bincount(col, minlength=len(vocab)).astype(np.float64)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (k1 * ((1 - b) + b * dl / dl.mean())).astype(np.float32)
-        weight = idf[col] * (tf / (norm[row] + tf))
-        order = np.argsort(col, kind="stable")  # by term, passages ascending within each
-        del tf
-        data = weight[order].astype(np.float32)
-        indices = row[order]
-        indptr = np.zeros(len(vocab) + 1, np.int64)
-        np.cumsum(np.bincount(col, minlength=len(vocab)), out=indptr[1:])
+        tf = np.frombuffer(tfs, dtype=np.float32)
+        weight = idf[col] * (tf / (np.repeat(norm, per_passage) + tf))  # Lucene BM25 of each pair
+        del tf, tfs
+        rowptr = np.zeros(n + 1, np.int64)
+        np.cumsum(per_passage, out=rowptr[1:])
+        csc = csr_matrix((weight, col, rowptr), shape=(n, len(vocab))).tocsc()  # passages ascending per term
+        del weight
+        data = csc.data.astype(np.float32, copy=False)
+        indices = csc.indices.astype(np.int32, copy=False)
+        indptr = csc.indptr.astype(np.int64, copy=False)
         hashes = np.fromiter((term_hash(t) for t in vocab), dtype=np.uint64, count=len(vocab))
         by_hash = np.argsort(hashes)
         return cls(scheme, n, data, indices, indptr, hashes[by_hash], by_hash.astype(np.int32), k1, b)
