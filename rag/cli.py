@@ -37,7 +37,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--chunk-tokens", type=int, help="chunk budget in tokens")
     g.add_argument("--chunk-overlap", dest="chunk_overlap_tokens", type=int, help="overlap in tokens")
     g.add_argument("--lexical", dest="lexical_tokenizer", choices=["bigram", "jieba"])
-    g.add_argument("--index-type", choices=["auto", "flat", "hnsw", "ivfsq8", "ivfpq"])
+    g.add_argument("--index-type", choices=["auto", "flat", "hnsw", "hnswsq8", "ivfsq8", "ivfpq"])
 
 
 def _settings(args) -> Settings:

@@ -112,18 +112,19 @@ def test_row_table_round_trips(tmp_path):
 
 def test_auto_is_exact_up_to_the_limit_then_approximate():
     assert resolve_index_type("auto", 200_000, 200_000) == "flat"
-    assert resolve_index_type("auto", 200_001, 200_000) == "ivfsq8"
+    assert resolve_index_type("auto", 200_001, 200_000) == "hnswsq8"
     assert resolve_index_type("hnsw", 10, 200_000) == "hnsw"
     with pytest.raises(ValueError, match="choose one of"):
         resolve_index_type("annoy", 10, 1)
 
 
-def test_an_approximate_index_is_rescored_exactly():
+@pytest.mark.parametrize("kind", ["ivfsq8", "hnswsq8"])
+def test_an_approximate_index_is_rescored_exactly(kind):
     rng = np.random.default_rng(1)
     centers = rng.normal(size=(20, 32))
     vecs = (centers[rng.integers(20, size=5000)] + 0.3 * rng.normal(size=(5000, 32))).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    flat, ivf = build_vector_index(vecs, "flat"), build_vector_index(vecs, "ivfsq8")
+    flat, ivf = build_vector_index(vecs, "flat"), build_vector_index(vecs, kind)
     recall = []
     for q in vecs[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32):
         want, want_scores = search_vectors(flat, q, 10)
