@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 INDEX_TYPES = ("auto", "flat", "hnsw", "hnswsq8", "ivfsq8", "ivfpq")
-LOSSY = ("hnswsq8", "ivfsq8", "ivfpq")
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 64, 256  # keep exact vectors beside the index, for re-scoring
+LOSSY = ("hnswsq8", "ivfsq8", "ivfpq")  # keep exact vectors beside the index, for re-scoring
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 RESCORE = 4  # an approximate index shortlists RESCORE * k (at least 64) passages for exact re-scoring
 
 
