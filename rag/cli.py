@@ -136,9 +136,9 @@ def _filters(args):
 
 def open_index(s: Settings):
     """The index of ``s``, saying so on stderr when its ``CURRENT`` had to be recovered."""
-    from .index import Index
+    from .index import open_index as open_store
 
-    index = Index.load(s.index_dir)
+    index = open_store(s)
     if index.recovered:
         _log(f"rag: {index.recovered}")
     return index

@@ -107,6 +107,13 @@ class Settings:
     # index
     index_type: str = "flat"  # flat (exact inner product) | hnsw | ivfpq
     lexical_tokenizer: str = "bigram"  # bigram (char unigrams + bigrams) | jieba
+    # where passages and vectors live: faiss (files under index_dir) | milvus (a Milvus collection;
+    # index_dir then keeps the manifest, the documents and the BM25 term statistics)
+    store: str = "faiss"
+    milvus_uri: str = ""  # "": Milvus Lite at <index_dir>/milvus.db; a path ending .db: Milvus Lite there;
+    #                       http://host:19530: a Milvus standalone or cluster
+    milvus_token: str | None = None  # "user:password" or an API key, for a served Milvus
+    milvus_collection: str = "bulletin_rag"
     # retrieval
     mode: str = "hybrid"  # hybrid | dense | lexical
     k: int = 5

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
-from ..index import Index, IndexNotFound, ingest, remove_documents
+from ..index import Index, IndexNotFound, ingest, open_index, remove_documents
 from ..search import Filters, Query, Retriever
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
@@ -87,14 +87,14 @@ class Assistant:
 
     def reload(self) -> None:
         """Load the index's current generation (after another process changed it)."""
-        index = Index.load(self.settings.index_dir)
+        index = open_index(self.settings)
         if index.recovered:
             self.log(f"rag: {index.recovered}")
         self._load(index)
 
     def _load(self, index: Index) -> None:
         s = self.settings
-        extractive = ExtractiveAnswerer(self.embedder, index.lexical, s.extractive)
+        extractive = ExtractiveAnswerer(self.embedder, index.lexical_index, s.extractive)
         llm = LLMAnswerer(self.llm, extractive, self.embedder, s.llm_timeout, s.citations)
         self._loaded = _Loaded(index, Retriever(index, self.embedder, s), {"extractive": extractive, "llm": llm})
 

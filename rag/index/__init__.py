@@ -10,10 +10,11 @@ from .check import CheckReport, check_index, repair_pointer
 from .format import (CURRENT, FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest,
                      check_compatible, current_generation, live_generation, rebuild_hint, write_lock)
 from .load import Index
+from .stores import STORES, check_store, open_index
 from .update import IngestPlan, NothingToIngest, ingest, remove_documents
 from .vectors import INDEX_TYPES, build_vector_index, search_vectors
 
 __all__ = ["LexicalIndex", "write_generation", "CheckReport", "check_index", "repair_pointer", "CURRENT",
            "FORMAT_VERSION", "IndexCorrupt", "IndexMismatch", "IndexNotFound", "Manifest", "check_compatible",
            "current_generation", "live_generation", "rebuild_hint", "write_lock", "Index", "IngestPlan",
-           "NothingToIngest", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index", "search_vectors"]
+           "NothingToIngest", "STORES", "check_store", "open_index", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index", "search_vectors"]

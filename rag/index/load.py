@@ -5,12 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..text.dates import in_range
 from ..types import Chunk, Document
 from .bm25 import LexicalIndex
 from .format import (IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
                      read_manifest, read_metadata, read_pointer)
 from .integrity import verify_files
-from .vectors import exact_vectors, load_vector_index
+from .vectors import exact_vectors, load_vector_index, search_vectors
 
 
 class Index:
@@ -25,7 +26,7 @@ class Index:
         self.documents = documents
         self.chunks = chunks
         self.vectors = vectors
-        self.lexical = lexical
+        self.lexical_index = lexical  # BM25 statistics and scores (lexical() searches)
         self._exact = exact
         self.recovered = recovered  # how CURRENT was recovered, when it had to be
         self.doc_of_row = np.array([c.doc_id for c in chunks], dtype=object)
@@ -95,6 +96,60 @@ class Index:
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
         return np.nonzero(self.doc_of_row == doc_id)[0]
+
+    # ------------------------------------------------------------ what the retriever uses
+    # (the same methods on every store: rag.index.milvus_store.MilvusIndex has them too)
+    @property
+    def n(self) -> int:
+        return len(self.chunks)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def chunk(self, row: int) -> Chunk:
+        return self.chunks[int(row)]
+
+    def chunks_at(self, rows) -> list[Chunk]:
+        return [self.chunks[int(r)] for r in rows]
+
+    def rows_matching(self, filters) -> np.ndarray | None:
+        """Rows that pass ``filters`` (documents, their aliases, sources, dates); None: all."""
+        if not filters:
+            return None
+        mask = np.ones(len(self.chunks), dtype=bool)
+        if filters.doc_ids:
+            wanted = set(filters.doc_ids)
+            for d in list(wanted):  # an alias selects the document stored for it
+                for doc in self.documents.values():
+                    if d in doc.aliases:
+                        wanted.add(doc.doc_id)
+            mask &= np.isin(self.doc_of_row, list(wanted))
+        if filters.sources:
+            mask &= np.isin(np.array([c.source for c in self.chunks], dtype=object), list(filters.sources))
+        if filters.date_from or filters.date_to:
+            lo, hi = filters.date_from, filters.date_to
+            mask &= np.array([in_range(c.date, lo, hi) for c in self.chunks], dtype=bool)
+        return np.nonzero(mask)[0]
+
+    def dense(self, qvec: np.ndarray, n: int, allowed=None) -> list[tuple[int, float]]:
+        rows, scores = search_vectors(self.vectors, qvec, n, allowed)
+        return list(zip(rows.tolist(), scores.tolist()))
+
+    def lexical(self, tokens, n: int, allowed=None) -> list[tuple[int, float]]:
+        scores = self.lexical_index.scores(list(tokens))
+        if not len(scores):
+            return []
+        if allowed is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    def idf(self, terms) -> dict[str, float]:
+        return self.lexical_index.idf(terms) if self.lexical_index.n else {t: 1.0 for t in terms}
 
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.generation.rglob("*") if p.is_file())

@@ -5,11 +5,10 @@ import numpy as np
 
 from ..config import Settings, check_k
 from ..embed import Embedder
-from ..index import Index, check_compatible, search_vectors
+from ..index import Index, check_compatible
 from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
                     tokenize_query)
 from ..types import Hit, SearchResult
-from ..text.dates import in_range
 from .filters import Filters
 from .fusion import convex, rrf
 from .query import Query
@@ -18,7 +17,12 @@ MODES = ("hybrid", "dense", "lexical")
 
 
 class Retriever:
-    """Search one index with one embedder."""
+    """Search one index with one embedder. The index is reached only through its interface
+    (``len``, ``chunk``, ``chunks_at``, ``rows_matching``, ``dense``, ``lexical``, ``idf``,
+    ``vectors_of``, ``manifest``, ``folder``, ``documents``), so any store serves: the FAISS
+    :class:`~rag.index.Index` or :class:`~rag.index.milvus_store.MilvusIndex`. A store with
+    ``native_filters`` takes the filters themselves (it runs them as its own expressions); one
+    with ``fused_rrf`` fuses by reciprocal rank itself."""
 
     def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):
         if embedder is not None:
@@ -26,12 +30,10 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self._dates = [c.date for c in index.chunks]  # ISO, read at ingest
-        n = len(index.chunks)
-        sample = np.random.default_rng(0).choice(n, min(n, 256), replace=False) if n else []
-        self._sample = index.vectors_of(np.sort(sample)) if n else None
-        self._sources = np.array([c.source for c in index.chunks], dtype=object)
-        langs = [language(index.chunks[i].text) for i in sample] if n else []
+        n = len(index)
+        sample = np.sort(np.random.default_rng(0).choice(n, min(n, 256), replace=False)) if n else []
+        self._sample = index.vectors_of(sample) if n else None
+        langs = [language(c.text) for c in index.chunks_at(sample)] if n else []
         self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
 
     # ------------------------------------------------------------ understanding a question
@@ -45,12 +47,11 @@ class Retriever:
         text = (text or "").strip()
         lang = lang or language(text)
         asked = asked or asked_for(text, kind)
-        scheme = self.index.lexical.scheme
+        scheme = self.index.manifest.lexical
         words = tuple(question_words(text))
         tokens = tuple(tokenize_query(text, scheme))
         terms = set(question_terms(list(words))) if scheme == "bigram" else set(tokens)
-        lexical = self.index.lexical
-        weights = lexical.idf(terms) if lexical.n else {t: 1.0 for t in terms}
+        weights = self.index.idf(terms)
         embed = None
         if self.embedder is not None:
             embed = lambda t: self.embedder.embed_queries([t])[0]  # noqa: E731
@@ -59,46 +60,13 @@ class Retriever:
 
     # ------------------------------------------------------------ filters
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
-        if not filters:
-            return None
-        mask = np.ones(len(self.index.chunks), dtype=bool)
-        if filters.doc_ids:
-            wanted = set(filters.doc_ids)
-            for d in list(wanted):  # an alias selects the document stored for it
-                for doc in self.index.documents.values():
-                    if d in doc.aliases:
-                        wanted.add(doc.doc_id)
-            mask &= np.isin(self.index.doc_of_row, list(wanted))
-        if filters.sources:
-            mask &= np.isin(self._sources, list(filters.sources))
-        if filters.date_from or filters.date_to:
-            lo, hi = filters.date_from, filters.date_to
-            mask &= np.array([in_range(d, lo, hi) for d in self._dates], dtype=bool)
-        return np.nonzero(mask)[0]
-
-    # ------------------------------------------------------------ the modes
-    def _dense(self, qvec: np.ndarray, n: int, allowed) -> list[tuple[int, float]]:
-        rows, scores = search_vectors(self.index.vectors, qvec, n, allowed)
-        return list(zip(rows.tolist(), scores.tolist()))
-
-    def _lexical(self, tokens: tuple[str, ...], n: int, allowed) -> list[tuple[int, float]]:
-        scores = self.index.lexical.scores(list(tokens))
-        if not len(scores):
-            return []
-        if allowed is not None:
-            masked = np.full_like(scores, -1.0)
-            masked[allowed] = scores[allowed]
-            scores = masked
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+        return self.index.rows_matching(filters)
 
     def _coverage(self, query: Query, rows: list[int]) -> list[float]:
         """Lexical mode's relevance: the IDF-weighted share of the query's tokens each passage holds."""
-        weights = self.index.lexical.idf(set(query.tokens))
-        scheme = self.index.lexical.scheme
-        return [coverage(weights, set(tokenize(self.index.chunks[r].embed_text(), scheme))) for r in rows]
+        weights = self.index.idf(set(query.tokens))
+        scheme = self.index.manifest.lexical
+        return [coverage(weights, set(tokenize(c.embed_text(), scheme))) for c in self.index.chunks_at(rows)]
 
     def floor_for(self, query: Query, passage: str, mode: str, floor: float) -> float:
         """The relevance floor for this query and passage: cosines run lower across languages."""
@@ -122,11 +90,13 @@ class Retriever:
             raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
         if self.settings.fusion not in ("convex", "rrf"):
             raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
-        if not query.text or not self.index.chunks:
+        if not query.text or not len(self.index):
             return SearchResult(query.text, mode, [], False)
         allowed = self.allowed_rows(filters)
         if allowed is not None and not len(allowed):
             return SearchResult(query.text, mode, [], False)
+        if allowed is not None and getattr(self.index, "native_filters", False):
+            allowed = filters  # the store runs them itself
         pool = max(50, 4 * k)
         dense_scores: dict[int, float] = {}
         lex_scores: dict[int, float] = {}
@@ -134,10 +104,10 @@ class Retriever:
         if use_vector:
             if self.embedder is None:
                 raise ValueError(f"{mode} search needs an embedding model")
-            dense = self._dense(query.vector, pool if mode == "hybrid" else k, allowed)
+            dense = self.index.dense(query.vector, pool if mode == "hybrid" else k, allowed)
             dense_scores = dict(dense)
         if mode in ("lexical", "hybrid"):
-            lexical = self._lexical(query.tokens, pool if mode == "hybrid" else k, allowed)
+            lexical = self.index.lexical(query.tokens, pool if mode == "hybrid" else k, allowed)
             lex_scores = dict(lexical)
         if mode == "dense":
             ranked = dense[:k]
@@ -159,7 +129,8 @@ class Retriever:
             relevance = [dense_scores[r] for r in rows]
         else:
             relevance = self._coverage(query, rows)
-        hits = [Hit(self.index.chunks[r], i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
-                for i, ((r, s), rel) in enumerate(zip(ranked, relevance))]
+        chunks = self.index.chunks_at(rows)
+        hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
+                for i, ((r, s), rel, c) in enumerate(zip(ranked, relevance, chunks))]
         found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
         return SearchResult(query.text, mode, hits, found)

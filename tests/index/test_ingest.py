@@ -210,7 +210,7 @@ def test_killing_an_ingest_leaves_the_previous_index_loadable(settings, embedder
         new_docs = [d for d in idx.documents if "/big/" in f"/{d}"]
         assert len(new_docs) in (0, 12)  # the old index, or the complete new one
         assert set(idx.documents) - set(new_docs) == set(old.documents)
-        assert idx.vectors.ntotal == len(idx.chunks) == idx.lexical.n
+        assert idx.vectors.ntotal == len(idx.chunks) == idx.lexical_index.n
         assert check_index(settings.index_dir).healthy  # checksums and counts hold
         outcomes.add("new" if new_docs else "old")
         if finished or new_docs:
