@@ -80,6 +80,20 @@ def connect(settings: Settings, folder: Path | None = None):
     return client
 
 
+def disconnect(settings: Settings | None = None, folder: Path | None = None) -> None:
+    """Close the client of ``settings``'s Milvus (every client when None); for tests and tools."""
+    with _CLIENTS_LOCK:
+        keys = list(_CLIENTS) if settings is None else [
+            (milvus_uri(settings, folder), settings.milvus_token or "")]
+        for key in keys:
+            client = _CLIENTS.pop(key, None)
+            if client is not None:
+                try:
+                    client.close()
+                except Exception:  # closing what is already gone
+                    pass
+
+
 def _unavailable(uri: str, exc: Exception) -> str:
     text = f"{exc.__class__.__name__}: {exc}"
     if is_lite(uri):
