@@ -12,6 +12,7 @@ Milvus as expressions; BM25 runs in Milvus as sparse vectors (:mod:`rag.index.sp
 """
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from pathlib import Path
@@ -103,6 +104,21 @@ def _unavailable(uri: str, exc: Exception) -> str:
                 f"milvus_uri = \"http://127.0.0.1:19530\"")
     return (f"cannot reach Milvus at {uri} ({text}). Start it (README: \"Milvus as the store\"), or check "
             f"milvus_uri and milvus_token")
+
+
+def guarded(method):
+    """Milvus's own errors (a server gone, a timeout) as :class:`MilvusUnavailable`, which says
+    where and what to do; ours pass through."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return method(self, *args, **kwargs)
+        except MilvusException as exc:
+            raise MilvusUnavailable(f"Milvus at {self.uri} failed ({exc}); check that it is running and "
+                                    f"that the collection {self.collection!r} exists") from exc
+    return wrapper
 
 
 def create_collection(client, name: str, dim: int, index_type: str) -> None:
@@ -218,11 +234,19 @@ class MilvusIndex:
                                f"use another index_dir for this collection")
         uri = milvus_uri(settings, folder)
         client = connect(settings, folder)
-        if not client.has_collection(collection):
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            present = client.has_collection(collection)
+            if present:
+                client.load_collection(collection)
+        except MilvusException as exc:
+            companion.close()
+            raise MilvusUnavailable(_unavailable(uri, exc)) from exc
+        if not present:
             companion.close()
             raise IndexCorrupt(f"the Milvus collection {collection!r} is missing at {uri}, though {folder} "
                                f"records it; rebuild it: `rag ingest PATH... --index {folder} --rebuild`")
-        client.load_collection(collection)
         manifest.documents = {d.doc_id: {"fingerprint": d.fingerprint, "path": d.path, "aliases": d.aliases}
                               for d in documents.values()}
         return cls(folder, client, collection, uri, companion, manifest, documents)
@@ -239,6 +263,7 @@ class MilvusIndex:
         pos = np.searchsorted(self.pks, np.asarray(pks, dtype=np.int64))
         return [int(p) if p < len(self.pks) and self.pks[p] == k else None for p, k in zip(pos, pks)]
 
+    @guarded
     def _query(self, rows, fields: list[str]) -> list[dict]:
         rows = [int(r) for r in rows]
         if not rows:
@@ -307,6 +332,7 @@ class MilvusIndex:
         return self.expression(allowed)  # Filters
 
     # ------------------------------------------------------------ searches
+    @guarded
     def _search(self, data, field: str, n: int, allowed, params: dict) -> list[tuple[int, float]]:
         if not self.n or n <= 0:
             return []
@@ -334,6 +360,7 @@ class MilvusIndex:
         hits = self._search(q, "sparse", n, allowed, {"metric_type": "IP", "params": {}})
         return [(r, s) for r, s in hits if s > 0]
 
+    @guarded
     def fused_rrf(self, qvec: np.ndarray, tokens, n: int, allowed=None, k: int = 60) -> list[tuple[int, float]]:
         """Dense and BM25 fused by reciprocal rank inside Milvus (``hybrid_search``, RRFRanker)."""
         from pymilvus import AnnSearchRequest, RRFRanker
@@ -356,6 +383,28 @@ class MilvusIndex:
         return self.lexical_index.idf(terms)
 
     # ------------------------------------------------------------ about it
+    @guarded
+    def verify(self) -> list[str]:
+        """What ``rag check`` reports for this store: passages the local file lists that the
+        collection lacks, and rows of the collection the local file does not list (left by a
+        killed writer; the next write deletes them, and no search returns them)."""
+        found = 0
+        missing = 0
+        for i in range(0, self.n, 1000):
+            pks = self.pks[i:i + 1000].tolist()
+            got = self.client.query(self.collection, filter=f"pk in {pks}", output_fields=["pk"])
+            found += len(got)
+            missing += len(pks) - len(got)
+        total = self.client.query(self.collection, filter="", output_fields=["count(*)"])[0]["count(*)"]
+        problems = []
+        if missing:
+            problems.append(f"{missing} passages listed in {self.folder} are missing from the collection "
+                            f"{self.collection!r}: rebuild (`rag ingest PATH... --index {self.folder} --rebuild`)")
+        if total > found:
+            problems.append(f"{total - found} rows of the collection are not listed in {self.folder} (a writer "
+                            f"was stopped; never returned by a search; the next ingest or removal deletes them)")
+        return problems
+
     def describe(self) -> dict:
         m = self.manifest
         return {"folder": str(self.folder), "documents": len(self.documents), "chunks": self.n,

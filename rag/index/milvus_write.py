@@ -31,7 +31,8 @@ from ..text import tokenize
 from ..types import Chunk, Document, IngestReport
 from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, write_lock
 from .milvus_local import Companion, document_row, path_in
-from .milvus_store import CHUNK_FIELDS, MilvusIndex, chunk_entity, connect, create_collection, milvus_uri
+from .milvus_store import (CHUNK_FIELDS, MilvusIndex, MilvusUnavailable, chunk_entity, connect, create_collection,
+                           milvus_uri)
 from .sparse import passage_weights
 
 BATCH = 512  # rows per insert or delete request
@@ -91,7 +92,21 @@ def commit(index_dir: Path, settings: Settings, companion: Companion, manifest: 
            add: list[Chunk], vectors: np.ndarray, progress=None) -> tuple[int, int]:
     """Apply one change: documents stored or replaced (``put_documents``), documents whose
     passages leave (``drop_documents``: removed or changed), passages added with their vectors.
-    Returns (documents, passages) after it."""
+    Returns (documents, passages) after it. A Milvus failure raises :class:`MilvusUnavailable`
+    and leaves the last commit as the index."""
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        return _commit(index_dir, settings, companion, manifest, put_documents, drop_documents, add, vectors,
+                       progress)
+    except MilvusException as exc:
+        raise MilvusUnavailable(f"writing to Milvus at {milvus_uri(settings, index_dir)} failed ({exc}); the index "
+                                f"is as it was before this change: try again when Milvus is back") from exc
+
+
+def _commit(index_dir: Path, settings: Settings, companion: Companion, manifest: Manifest,
+            put_documents: list[Document], drop_documents: Iterable[str],
+            add: list[Chunk], vectors: np.ndarray, progress=None) -> tuple[int, int]:
     client = connect(settings, index_dir)
     name = settings.milvus_collection
     scheme = manifest.lexical

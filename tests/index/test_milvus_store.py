@@ -74,10 +74,11 @@ def test_a_failed_write_leaves_the_last_commit_and_the_next_writer_clears_it(lit
     assert _count(lite) == 3  # the uncommitted row is in Milvus ...
     idx = open_index(lite)
     assert sorted(idx.documents) == sorted(before.documents) and len(idx) == 2
+    assert "1 rows of the collection are not listed" in idx.verify()[0]  # what `rag check` says
     assert "独角兽" not in _texts(lite, fake, "独角兽企业")  # ... but no search returns it
     report = ingest([corpus], lite, fake)
     assert [p.rsplit("/", 1)[-1] for p in report.added] == ["c.txt"]
-    assert _count(lite) == len(open_index(lite)) == 3
+    assert _count(lite) == len(open_index(lite)) == 3 and open_index(lite).verify() == []
     assert "独角兽" in _texts(lite, fake, "独角兽企业")
 
 
