@@ -153,6 +153,7 @@ def main(argv=None) -> int:
     ap.add_argument("--milvus-dir", help="local folder of the Milvus index (default: beside rag eval's index)")
     ap.add_argument("--milvus-uri", default="", help="a served Milvus (default: Milvus Lite in --milvus-dir)")
     ap.add_argument("--no-bm25fn", action="store_true", help="skip Milvus's BM25 function")
+    ap.add_argument("--configs", help="only these configurations (comma-separated names; default: all)")
     ap.add_argument("--report", required=True)
     args = ap.parse_args(argv)
 
@@ -181,6 +182,8 @@ def main(argv=None) -> int:
     assert len(faiss_ret.index) == len(milvus_ret.index), "the two stores hold different passages"
     bm25fn = None if args.no_bm25fn else Bm25Function(milvus_ret.index)
     configs = configurations(faiss_ret, milvus_ret, bm25fn, args.k)
+    if args.configs:
+        configs = {n: configs[n] for n in args.configs.split(",")}
 
     for name, (ret, search) in configs.items():  # warm up: Milvus Lite builds its sparse index on first use
         search(ret.query(questions[0].question))
