@@ -136,9 +136,9 @@ def _filters(args):
 
 def open_index(s: Settings):
     """The index of ``s``, saying so on stderr when its ``CURRENT`` had to be recovered."""
-    from .index import Index
+    from .index import open_index as open_store
 
-    index = Index.load(s.index_dir)
+    index = open_store(s)
     if index.recovered:
         _log(f"rag: {index.recovered}")
     return index
@@ -281,7 +281,16 @@ def cmd_check(args) -> int:
     """Verify the index: checksums of every file, and metadata, vectors and BM25 against each other."""
     from .index import check_index, repair_pointer
 
-    folder = _settings(args).index_dir
+    s = _settings(args)
+    if s.store == "milvus":
+        index = open_index(s)
+        problems = index.verify()
+        for line in problems:
+            print(one_line(line))
+        print(f"{s.index_dir} (Milvus collection {index.collection!r} at {index.uri}): {index.n} passages, "
+              + ("healthy" if not problems else f"{len(problems)} problem(s)"))
+        return 0 if not problems else 1
+    folder = s.index_dir
     if args.repair:
         _log(f"rag: {repair_pointer(folder)}")
     report = check_index(folder)

@@ -108,6 +108,13 @@ class Settings:
     index_type: str = "auto"  # auto (flat up to flat_max_passages, then ivfsq8) | flat | hnsw | ivfsq8 | ivfpq
     flat_max_passages: int = 200_000  # auto: exact search up to this many passages (~25 ms a query on 2 cores)
     lexical_tokenizer: str = "bigram"  # bigram (char unigrams + bigrams) | jieba
+    # where passages and vectors live: faiss (files under index_dir) | milvus (a Milvus collection;
+    # index_dir then keeps the manifest, the documents and the BM25 term statistics)
+    store: str = "faiss"
+    milvus_uri: str = ""  # "": Milvus Lite at <index_dir>/milvus.db; a path ending .db: Milvus Lite there;
+    #                       http://host:19530: a Milvus standalone or cluster
+    milvus_token: str | None = None  # "user:password" or an API key, for a served Milvus
+    milvus_collection: str = "bulletin_rag"
     # retrieval
     mode: str = "hybrid"  # hybrid | dense | lexical
     k: int = 5

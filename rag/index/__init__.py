@@ -11,6 +11,7 @@ from .format import (CURRENT, FORMAT_VERSION, IndexCorrupt, IndexMismatch, Index
                      check_compatible, current_generation, live_generation, rebuild_hint, write_lock)
 from .load import Index
 from .meta import MetaStore
+from .stores import STORES, check_store, open_index
 from .update import IngestPlan, NothingToIngest, ingest, remove_documents
 from .vectors import INDEX_TYPES, build_vector_index, resolve_index_type, search_vectors
 
@@ -18,4 +19,4 @@ __all__ = ["LexicalIndex", "write_generation", "CheckReport", "check_index", "re
            "FORMAT_VERSION", "IndexCorrupt", "IndexMismatch", "IndexNotFound", "Manifest", "check_compatible",
            "current_generation", "live_generation", "rebuild_hint", "write_lock", "Index", "IngestPlan",
            "NothingToIngest", "ingest", "remove_documents", "INDEX_TYPES", "build_vector_index", "search_vectors",
-           "resolve_index_type", "MetaStore"]
+           "resolve_index_type", "MetaStore", "STORES", "check_store", "open_index"]

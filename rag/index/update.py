@@ -25,6 +25,7 @@ from ..types import Chunk, Document, IngestReport, Skipped
 from .build import write_generation
 from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, live_generation, write_lock
 from .load import Index
+from .stores import check_store
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 Log = Callable[[str], None]
@@ -273,7 +274,13 @@ def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
     that cannot be read are in ``report.skipped``; when none of them exists, or nothing at all
     could be read and there is no index to keep, the index is left alone and an error raised.
     ``log`` hears about waiting for another writer and about a recovered ``CURRENT``.
+    With ``settings.store == "milvus"`` the index is a Milvus collection (:mod:`.milvus_write`).
     """
+    if check_store(settings) == "milvus":
+        from .milvus_write import ingest_milvus
+
+        return ingest_milvus(paths, settings, embedder, index_dir, rebuild, progress, use_cache,
+                             rebuild_on_mismatch, log)
     t0 = time.perf_counter()
     progress = progress or _no_progress
     log = log or (lambda msg: None)
@@ -308,6 +315,10 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
 
     A document stored once for several identical files answers to each of their ids: removing a
     copy forgets that copy; removing the stored one hands its passages to the next copy."""
+    if check_store(settings) == "milvus":
+        from .milvus_write import remove_milvus
+
+        return remove_milvus(doc_ids, settings, index_dir, log)
     t0 = time.perf_counter()
     folder = Path(index_dir or settings.index_dir)
     report = IngestReport()

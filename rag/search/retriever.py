@@ -17,7 +17,11 @@ MODES = ("hybrid", "dense", "lexical")
 
 
 class Retriever:
-    """Search one index with one embedder."""
+    """Search one index with one embedder. The index is reached only through its interface
+    (``len``, ``chunk``, ``chunks_at``, ``rows_matching``, ``dense``, ``lexical``, ``idf``, ``scheme``,
+    ``vectors_of``, ``manifest``, ``folder``, ``documents``), so any store serves: the FAISS
+    :class:`~rag.index.Index` or :class:`~rag.index.milvus_store.MilvusIndex`. A store with
+    ``native_filters`` takes the filters themselves (it runs them as its own expressions)."""
 
     def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):
         if embedder is not None:
@@ -91,6 +95,8 @@ class Retriever:
         allowed = self.allowed_rows(filters)
         if allowed is not None and not len(allowed):
             return SearchResult(query.text, mode, [], False)
+        if allowed is not None and getattr(self.index, "native_filters", False):
+            allowed = filters  # the store runs them itself
         pool = max(50, 4 * k)
         dense_scores: dict[int, float] = {}
         lex_scores: dict[int, float] = {}

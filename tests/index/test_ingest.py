@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag.index import Index, IndexMismatch, check_index, current_generation
-from rag.index import ingest, remove_documents
+from rag.index import ingest, open_index, remove_documents
 from rag.search import Filters, Retriever
 
 from ..conftest import ROOT, SEED
@@ -30,59 +30,74 @@ def corpus(tmp_path):
     return d
 
 
+@pytest.fixture(params=["faiss", "milvus"])
+def store(request, settings):
+    """The settings with each store in turn (Milvus: Lite, in this test's own folder)."""
+    s = settings.replace(store=request.param)
+    yield s
+    if request.param == "milvus":
+        from rag.index.milvus_store import disconnect
+
+        disconnect(s)
+
+
 def _search(settings, embedder, q, **kw):
-    return Retriever(Index.load(settings.index_dir), embedder, settings).search(q, **kw)
+    return Retriever(open_index(settings), embedder, settings).search(q, **kw)
 
 
-def test_ingest_then_search_each_mode(settings, embedder, corpus):
-    report = ingest([corpus], settings, embedder)
+def _chunks(idx):
+    return idx.chunks_at(range(len(idx)))
+
+
+def test_ingest_then_search_each_mode(store, embedder, corpus):
+    report = ingest([corpus], store, embedder)
     assert report.documents == 2 and report.chunks > 30 and not report.skipped
     for mode in ("hybrid", "dense", "lexical"):
-        res = _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", k=5, mode=mode)
+        res = _search(store, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", k=5, mode=mode)
         assert "累计培育6家国家级绿色工厂" in res.hits[0].chunk.text, mode
         assert [h.rank for h in res.hits] == [1, 2, 3, 4, 5]
         assert all(h.chunk.title for h in res.hits)
-    hit = _search(settings, embedder, "海洋科技论坛有多少专家参加？").hits[0]
+    hit = _search(store, embedder, "海洋科技论坛有多少专家参加？").hits[0]
     assert hit.chunk.doc_id.endswith("brief.md") and hit.chunk.author == "王小明"
     # a cross-lingual question finds the Chinese passage
-    res = _search(settings, embedder, "How much did the AstraZeneca inhaler aerosol factory project invest?", k=5)
+    res = _search(store, embedder, "How much did the AstraZeneca inhaler aerosol factory project invest?", k=5)
     assert any("总投资7亿元的阿斯利康吸入气雾剂工厂项目" in h.chunk.text for h in res.hits)
 
 
-def test_relevance_floor_and_filters(settings, embedder, corpus):
-    ingest([corpus], settings, embedder)
-    res = _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.99)
+def test_relevance_floor_and_filters(store, embedder, corpus):
+    ingest([corpus], store, embedder)
+    res = _search(store, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.99)
     assert not res.found and res.hits  # hits are still returned, marked as not relevant enough
-    assert _search(settings, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.5).found
-    only = [d for d in Index.load(settings.index_dir).documents if d.endswith("brief.md")]
-    res = _search(settings, embedder, "绿色工厂", filters=Filters(doc_ids=tuple(only)))
+    assert _search(store, embedder, "青岛高新区累计培育了几家国家级绿色工厂？", floor=0.5).found
+    only = [d for d in open_index(store).documents if d.endswith("brief.md")]
+    res = _search(store, embedder, "绿色工厂", filters=Filters(doc_ids=tuple(only)))
     assert res.hits and all(h.chunk.doc_id == only[0] for h in res.hits)
     for mode in ("dense", "lexical", "hybrid"):
-        res = _search(settings, embedder, "绿色工厂", mode=mode, filters=Filters(date_from="2030-01-01"))
+        res = _search(store, embedder, "绿色工厂", mode=mode, filters=Filters(date_from="2030-01-01"))
         assert res.hits == [] and not res.found
 
 
-def test_date_and_source_filters_on_jsonl(settings, embedder, tmp_path):
+def test_date_and_source_filters_on_jsonl(store, embedder, tmp_path):
     p = tmp_path / "news.jsonl"
     recs = [{"id": "a", "date": "2023-07-24", "source": "新华社", "text": "中炬高新召开临时股东大会，审议罢免董事议案。"},
             {"id": "b", "date": "2023年9月1日", "source": "人民网", "text": "中炬高新发布半年报，营收增长。"},
             {"id": "c", "date": "07-24 12:43", "source": "人民网", "text": "中炬高新股价下跌。"}]
     p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
-    report = ingest([p], settings, embedder)
+    report = ingest([p], store, embedder)
     # a date without a year cannot be read: the record is kept, undated, and the report says so
     assert [w.path for w in report.warnings] == [f"{p} (c)"] and "relative" in report.warnings[0].reason
-    assert {c.doc_id: c.date for c in Index.load(settings.index_dir).chunks} == {
+    assert {c.doc_id: c.date for c in _chunks(open_index(store))} == {
         "a": "2023-07-24", "b": "2023-09-01", "c": ""}
     ids = lambda res: sorted(h.chunk.doc_id for h in res.hits)
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023/8/1"))) == ["b"]
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_to="2023年7月31日"))) == ["a"]
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(date_from="2023-07", date_to="2023-07"))) == ["a"]
-    assert ids(_search(settings, embedder, "中炬高新", filters=Filters(sources=("人民网",)))) == ["b", "c"]
+    assert ids(_search(store, embedder, "中炬高新", filters=Filters(date_from="2023/8/1"))) == ["b"]
+    assert ids(_search(store, embedder, "中炬高新", filters=Filters(date_to="2023年7月31日"))) == ["a"]
+    assert ids(_search(store, embedder, "中炬高新", filters=Filters(date_from="2023-07", date_to="2023-07"))) == ["a"]
+    assert ids(_search(store, embedder, "中炬高新", filters=Filters(sources=("人民网",)))) == ["b", "c"]
 
 
-def test_manifest_mismatch_says_how_to_rebuild(settings, embedder, corpus):
-    ingest([corpus], settings, embedder)
-    other = settings.replace(chunk_tokens=settings.chunk_tokens + 64)
+def test_manifest_mismatch_says_how_to_rebuild(store, embedder, corpus):
+    ingest([corpus], store, embedder)
+    other = store.replace(chunk_tokens=store.chunk_tokens + 64)
     with pytest.raises(IndexMismatch) as err:
         ingest([corpus], other, embedder)
     assert "--rebuild" in str(err.value) and "chunker" in str(err.value)
@@ -91,81 +106,81 @@ def test_manifest_mismatch_says_how_to_rebuild(settings, embedder, corpus):
 
     fake = Embedder("some/other-model", lambda t: np.ones((len(t), 8)), 8)
     with pytest.raises(IndexMismatch) as err:
-        Retriever(Index.load(settings.index_dir), fake, settings)
+        Retriever(open_index(store), fake, store)
     assert "model id" in str(err.value) and "rebuild" in str(err.value)
     # and the index is untouched
-    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
+    assert open_index(store).manifest.chunker["max_tokens"] == store.chunk_tokens
     report = ingest([corpus], other, embedder, rebuild=True)
-    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == other.chunk_tokens
+    assert open_index(store).manifest.chunker["max_tokens"] == other.chunk_tokens
     assert report.documents == 2 and not report.rebuilt
     # `rag ingest --rebuild-on-mismatch` (make run): rebuilt instead of refused, and it says why
-    report = ingest([corpus], settings, embedder, rebuild_on_mismatch=True)
+    report = ingest([corpus], store, embedder, rebuild_on_mismatch=True)
     assert "chunker" in report.rebuilt and report.documents == 2
-    assert Index.load(settings.index_dir).manifest.chunker["max_tokens"] == settings.chunk_tokens
+    assert open_index(store).manifest.chunker["max_tokens"] == store.chunk_tokens
 
 
-def test_incremental_reingest(settings, embedder, corpus):
-    first = ingest([corpus], settings, embedder)
+def test_incremental_reingest(store, embedder, corpus):
+    first = ingest([corpus], store, embedder)
     assert first.embedded == first.chunks
     # nothing changed: nothing is embedded, even with the embedding cache off
-    again = ingest([corpus], settings, embedder, use_cache=False)
+    again = ingest([corpus], store, embedder, use_cache=False)
     assert again.embedded == 0 and sorted(again.unchanged) == sorted(first.added)
     # one file edited, one added, one removed
     (corpus / "brief.md").write_text("## 青岛高新区简讯\n\n论坛改期举办，预计吸引300名专家。\n", encoding="utf-8")
     (corpus / "new.txt").write_text("青岛高新区新设立一支规模10亿元的天使投资基金，重点投向海洋科技。", encoding="utf-8")
-    before = Index.load(settings.index_dir)
-    seed_rows = [i for i, c in enumerate(before.chunks) if c.doc_id.endswith("seed.txt")]
+    before = open_index(store)
+    seed_rows = [i for i, c in enumerate(_chunks(before)) if c.doc_id.endswith("seed.txt")]
     seed_vecs = before.vectors_of(seed_rows)
-    report = ingest([corpus], settings, embedder, use_cache=False)
+    report = ingest([corpus], store, embedder, use_cache=False)
     assert [Path(d).name for d in report.updated] == ["brief.md"]
     assert [Path(d).name for d in report.added] == ["new.txt"]
-    new_chunks = sum(1 for c in Index.load(settings.index_dir).chunks if not c.doc_id.endswith("seed.txt"))
+    new_chunks = sum(1 for c in _chunks(open_index(store)) if not c.doc_id.endswith("seed.txt"))
     assert report.embedded == new_chunks  # only the edited and the new file were embedded
-    after = Index.load(settings.index_dir)
-    rows = [i for i, c in enumerate(after.chunks) if c.doc_id.endswith("seed.txt")]
+    after = open_index(store)
+    rows = [i for i, c in enumerate(_chunks(after)) if c.doc_id.endswith("seed.txt")]
     assert np.allclose(after.vectors_of(rows), seed_vecs)  # unchanged vectors carried over
     (corpus / "new.txt").unlink()
-    report = ingest([corpus], settings, embedder)
+    report = ingest([corpus], store, embedder)
     assert [Path(d).name for d in report.removed] == ["new.txt"]
-    assert not any(c.doc_id.endswith("new.txt") for c in Index.load(settings.index_dir).chunks)
-    assert "天使投资基金" not in " ".join(h.chunk.text for h in _search(settings, embedder, "天使投资基金").hits)
+    assert not any(c.doc_id.endswith("new.txt") for c in _chunks(open_index(store)))
+    assert "天使投资基金" not in " ".join(h.chunk.text for h in _search(store, embedder, "天使投资基金").hits)
 
 
-def test_other_roots_are_kept_and_documents_can_be_removed(settings, embedder, corpus, tmp_path):
-    ingest([corpus], settings, embedder)
+def test_other_roots_are_kept_and_documents_can_be_removed(store, embedder, corpus, tmp_path):
+    ingest([corpus], store, embedder)
     extra = tmp_path / "extra.txt"
     extra.write_text("青岛高新区新设立一支规模10亿元的天使投资基金。", encoding="utf-8")
-    ingest([extra], settings, embedder)
-    idx = Index.load(settings.index_dir)
+    ingest([extra], store, embedder)
+    idx = open_index(store)
     assert len(idx.documents) == 3
-    ingest([corpus], settings, embedder)  # re-ingesting one folder leaves other files alone
-    idx = Index.load(settings.index_dir)
+    ingest([corpus], store, embedder)  # re-ingesting one folder leaves other files alone
+    idx = open_index(store)
     assert len(idx.documents) == 3
     extra_id = next(d for d in idx.documents if d.endswith("extra.txt"))
-    report = remove_documents([extra_id], settings)
+    report = remove_documents([extra_id], store)
     assert report.removed == [extra_id]
-    idx = Index.load(settings.index_dir)
+    idx = open_index(store)
     assert extra_id not in idx.documents and not idx.rows_of_document(extra_id).size
     with pytest.raises(KeyError):
-        remove_documents(["not-there"], settings)
+        remove_documents(["not-there"], store)
 
 
-def test_identical_documents_are_stored_once(settings, embedder, corpus):
+def test_identical_documents_are_stored_once(store, embedder, corpus):
     shutil.copy(corpus / "seed.txt", corpus / "seed-copy.txt")
-    report = ingest([corpus], settings, embedder)
+    report = ingest([corpus], store, embedder)
     assert len(report.duplicates) == 1
-    idx = Index.load(settings.index_dir)
+    idx = open_index(store)
     assert len(idx.documents) == 2
     kept = idx.documents[next(iter(report.duplicates.values()))]
     assert next(iter(report.duplicates)) in kept.aliases
 
 
-def test_bad_files_are_skipped_and_never_abort_the_batch(settings, embedder, corpus):
+def test_bad_files_are_skipped_and_never_abort_the_batch(store, embedder, corpus):
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x00\x01garbage\x00")
     (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
-    report = ingest([corpus], settings, embedder)
+    report = ingest([corpus], store, embedder)
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert set(reasons) == {"empty.txt", "binary.txt", "photo.jpg", "broken.pdf"}
     assert report.documents == 2

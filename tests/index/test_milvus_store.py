@@ -1,0 +1,128 @@
+"""The Milvus store on Milvus Lite with a stand-in embedder: a writer that fails half-way leaves
+the last commit as the index, the next writer clears what it left, copies survive removal, and
+a second process on one Lite database is told how to share it."""
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag.embed import Embedder
+from rag.index import ingest, open_index, remove_documents
+from rag.index import milvus_write
+from rag.index.milvus_store import connect, disconnect
+from rag.search import Filters, Retriever
+
+from ..conftest import ROOT
+
+DIM = 32
+
+
+def _encode(texts):
+    out = np.zeros((len(texts), DIM), np.float32)
+    for i, t in enumerate(texts):
+        for ch in t:
+            out[i, hashlib.md5(ch.encode()).digest()[0] % DIM] += 1
+    return out + 1e-3
+
+
+@pytest.fixture
+def lite(tmp_path):
+    from rag.config import load_settings
+
+    s = load_settings(env={}, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", store="milvus")
+    yield s
+    disconnect(s)
+
+
+@pytest.fixture
+def fake():
+    return Embedder("test/char-hash", _encode, DIM)
+
+
+def _docs(folder, **texts):
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _count(s):
+    client = connect(s)
+    return client.query(s.milvus_collection, filter="", output_fields=["count(*)"])[0]["count(*)"]
+
+
+def _texts(s, fake, q, mode="lexical"):
+    return " ".join(h.chunk.text for h in Retriever(open_index(s), fake, s).search(q, k=10, mode=mode).hits)
+
+
+def test_a_failed_write_leaves_the_last_commit_and_the_next_writer_clears_it(lite, fake, tmp_path, monkeypatch):
+    corpus = _docs(tmp_path / "c", a="青岛高新区新增瞪羚企业11家。", b="海洋科技论坛吸引200余名专家参加。")
+    ingest([corpus], lite, fake)
+    before = open_index(lite)
+    assert len(before) == 2 and _count(lite) == 2
+    _docs(corpus, c="独角兽企业首次落户高新区，估值超过百亿元。")
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt  # as if the process died after inserting, before its commit
+
+    monkeypatch.setattr(milvus_write, "_set_meta", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([corpus], lite, fake)
+    monkeypatch.undo()
+    assert _count(lite) == 3  # the uncommitted row is in Milvus ...
+    idx = open_index(lite)
+    assert sorted(idx.documents) == sorted(before.documents) and len(idx) == 2
+    assert "1 rows of the collection are not listed" in idx.verify()[0]  # what `rag check` says
+    assert "独角兽" not in _texts(lite, fake, "独角兽企业")  # ... but no search returns it
+    report = ingest([corpus], lite, fake)
+    assert [p.rsplit("/", 1)[-1] for p in report.added] == ["c.txt"]
+    assert _count(lite) == len(open_index(lite)) == 3 and open_index(lite).verify() == []
+    assert "独角兽" in _texts(lite, fake, "独角兽企业")
+
+
+def test_pending_deletions_are_finished_by_the_next_writer(lite, fake, tmp_path, monkeypatch):
+    corpus = _docs(tmp_path / "c", a="青岛高新区新增瞪羚企业11家。", b="海洋科技论坛吸引200余名专家参加。")
+    ingest([corpus], lite, fake)
+    victim = next(d for d in open_index(lite).documents if d.endswith("b.txt"))
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt  # died after its commit, before deleting in Milvus
+
+    monkeypatch.setattr(milvus_write, "_delete_pks", killed)
+    with pytest.raises(KeyboardInterrupt):
+        remove_documents([victim], lite)
+    monkeypatch.undo()
+    idx = open_index(lite)
+    assert victim not in idx.documents and len(idx) == 1 and _count(lite) == 2
+    assert "论坛" not in _texts(lite, fake, "海洋科技论坛")
+    for mode in ("dense", "hybrid"):
+        assert all(h.chunk.doc_id != victim for h in Retriever(idx, fake, lite).search("论坛", mode=mode).hits)
+    ingest([corpus / "a.txt"], lite, fake)  # the next writer
+    assert _count(lite) == len(open_index(lite)) == 1
+
+
+def test_removing_a_stored_document_hands_its_passages_to_its_copy(lite, fake, tmp_path):
+    text = "青岛高新区新增瞪羚企业11家，总数达到86家。"
+    corpus = _docs(tmp_path / "c", a=text, b=text, other="海洋科技论坛吸引200余名专家参加。")
+    report = ingest([corpus], lite, fake)
+    (copy, stored), = report.duplicates.items()
+    remove_documents([stored], lite)
+    idx = open_index(lite)
+    assert stored not in idx.documents and copy in idx.documents and not idx.documents[copy].aliases
+    hits = Retriever(idx, fake, lite).search("瞪羚企业", k=3, mode="lexical",
+                                             filters=Filters(doc_ids=(copy,))).hits
+    assert hits and all(h.chunk.doc_id == copy and h.chunk.chunk_id.startswith(copy + "#") for h in hits)
+    assert _count(lite) == len(idx) == 2
+
+
+@pytest.mark.slow
+def test_a_second_process_on_one_lite_database_is_told_how_to_share_it(lite, fake, tmp_path):
+    ingest([_docs(tmp_path / "c", a="青岛高新区新增瞪羚企业11家。")], lite, fake)
+    code = ("from rag.config import load_settings; from rag.index import open_index; import sys\n"
+            f"s = load_settings(env={{}}, index_dir={str(lite.index_dir)!r}, store='milvus')\n"
+            "try:\n    open_index(s)\nexcept RuntimeError as e:\n    print(e); sys.exit(3)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "milvus-lite server" in out.stdout and "milvus_uri" in out.stdout
