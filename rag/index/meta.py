@@ -55,7 +55,8 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         db.close()
 
 
-def _document(row) -> Document:
+def document_from_row(row) -> Document:
+    """A :class:`Document` from a row of ``DOC_COLS``."""
     return Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
 
 
@@ -119,13 +120,13 @@ class MetaStore:
     # ------------------------------------------------------------ documents
     def document(self, doc_id: str) -> Document | None:
         r = self.db().execute(f"{_DOC_SELECT} WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _document(r) if r else None
+        return document_from_row(r) if r else None
 
     def document_at(self, pos: int) -> Document:
         r = self.db().execute(f"{_DOC_SELECT} WHERE pos = ?", (int(pos),)).fetchone()
         if r is None:
             raise KeyError(f"no document number {pos}")
-        return _document(r)
+        return document_from_row(r)
 
     def iter_documents(self, batch: int = 500) -> Iterator[Document]:
         last = -1
@@ -135,7 +136,7 @@ class MetaStore:
             if not got:
                 return
             for r in got:
-                yield _document(r[1:])
+                yield document_from_row(r[1:])
             last = got[-1][0]
 
     def doc_ids(self) -> list[str]:

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ..types import Document
-from .format import _DOC_COLS, Manifest
+from .format import Manifest
+from .meta import DOC_COLS as _DOC_COLS, document_from_row
 
 FILE = "milvus-store.sqlite"
 
@@ -74,11 +75,7 @@ class Companion:
     def documents(self) -> dict[str, Document]:
         with self.lock:
             rows = self.db.execute(f"SELECT {', '.join(_DOC_COLS)} FROM documents").fetchall()
-        docs = {}
-        for row in rows:
-            d = Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
-            docs[d.doc_id] = d
-        return docs
+        return {d.doc_id: d for d in map(document_from_row, rows)}
 
     def rows(self) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
         """Primary keys (ascending) with the document, date and source of each."""
