@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..config import Settings
-from ..embed import Embedder, EmbeddingCache, embed_passages_cached
+from ..embed import Embedder, EmbeddingCache, combined_precision, embed_passages_cached
 from ..ingest import Prepared, RawDocument, counter, iter_files, prepare_document, read_path
 from ..types import Chunk, Document, IngestReport, Skipped
 from .build import write_generation
@@ -212,6 +212,9 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
           progress: Progress) -> None:
     """Write the new generation and make it live."""
     documents = list(plan.kept.values()) + [p.document for p in plan.new.values()]
+    kept = plan.old.manifest.model.get("precision") if plan.old is not None and plan.kept else None
+    if model.get("precision"):  # the precisions of the vectors this generation holds
+        model = {**model, "precision": combined_precision(kept, model["precision"])}
     manifest = Manifest(
         model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
         index_type=settings.index_type,
