@@ -6,6 +6,7 @@ Tokenisation is :func:`rag.text.tokenize`; a query arrives already tokenised
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,30 @@ import numpy as np
 from ..text import check_scheme, tokenize
 
 
+def import_bm25s():
+    """bm25s, imported without numba and scipy. bm25s imports both whenever they are installed
+    (most of a second of a one-shot ``rag search``) although we use neither: it scores with its
+    numpy backend (``get_scores``) and builds with its numpy CSC backend, the defaults. They are
+    hidden from it for the length of the import (it handles their absence itself)."""
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = [m for m in ("numba", "scipy") if m not in sys.modules]
+    for m in hidden:
+        sys.modules[m] = None  # makes `import m` raise ImportError
+    try:
+        import bm25s
+    finally:
+        for m in hidden:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 over chunk texts (bm25s, Lucene variant)."""
 
     def __init__(self, scheme: str = "bigram", k1: float = 1.2, b: float = 0.75):
-        import bm25s
-
+        bm25s = import_bm25s()
         self.scheme = scheme
         self.bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
         self.n = 0
@@ -63,8 +82,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = import_bm25s()
         meta = json.loads((folder / "lexical.json").read_text())
         idx = cls(meta["scheme"])
         idx.n = meta["n"]
