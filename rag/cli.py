@@ -105,6 +105,7 @@ def cmd_prepare_model(args) -> int:
     s = _settings(args)
     prepare_model(s, _log)
     emb = load_embedder(s, _log)
+    emb.embed_queries(["青岛"])  # loads it fully: a damaged model fails here, not at the first question
     print(f"model ready: {emb.model_id} (dim {emb.dim}, {emb.precision})")
     return 0
 

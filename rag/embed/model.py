@@ -222,16 +222,30 @@ def _load_int8(settings: Settings, log: Callable[[str], None]) -> Embedder:
     from .ort_encoder import OrtEncoder
 
     folder = int8_dir(default_model_dir(settings.cache_dir))
+
+    def damaged(exc: BaseException) -> ModelError:
+        return ModelError(f"cannot load the int8 model in {folder}: {exc}. Delete that folder and run "
+                          "`rag prepare-model`, or set embed_precision = fp32")
+
     try:
-        enc = OrtEncoder(folder)
-    except Exception as exc:  # a damaged export: say how to make a fresh one
-        raise ModelError(f"cannot load the int8 model in {folder}: {exc}. Delete that folder and run "
-                         "`rag prepare-model`, or set embed_precision = fp32") from exc
+        enc = OrtEncoder(folder)  # loads in the background; the first encode waits for it
+    except Exception as exc:
+        raise damaged(exc) from exc
+
+    def guarded(fn):
+        def call(texts):
+            try:
+                enc.wait()
+            except Exception as exc:
+                raise damaged(exc) from exc
+            return fn(texts)
+        return call
+
     prompts = enc.meta.get("prompts", {})
     qp = settings.query_prompt if settings.query_prompt is not None else prompts.get("query", "")
     pp = settings.passage_prompt if settings.passage_prompt is not None else prompts.get("passage", "")
-    return Embedder(DEFAULT_MODEL, enc.encode, enc.dim, qp, pp, settings.embed_batch_size, "int8",
-                    enc.token_counts, settings.embed_batch_tokens)
+    return Embedder(DEFAULT_MODEL, guarded(enc.encode), enc.dim, qp, pp, settings.embed_batch_size, "int8",
+                    guarded(enc.token_counts), settings.embed_batch_tokens)
 
 
 def _load_torch(settings: Settings, precision: str, log: Callable[[str], None]) -> Embedder:
