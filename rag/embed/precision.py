@@ -6,22 +6,21 @@
   in hardware (AMX or AVX-512 BF16); elsewhere it is emulated, slower than fp32.
 - ``fp32``: sentence-transformers in fp32, the reference every other path is measured against.
 
-``auto`` picks, on the CPU it runs on (measured on 2 cores, crud-news passages of ~180 characters;
-eval/README.md has the tables):
+``auto`` picks the fastest path on the CPU it runs on, for the work at hand (measured on 2 cores,
+crud-news passages of ~180 characters; eval/README.md has the tables):
 
-1. ``int8`` whenever ONNX Runtime is installed and the int8 export of the model exists. It is the
-   fastest path on CPUs without native bf16 (AVX2-only AMD EPYC: 21.2 passages/s against 17.6 in
-   torch fp32), answers a question in ~5 ms instead of ~28 ms, keeps ingest under 1 GB of memory
-   and lets a one-shot ``rag search`` start without importing torch (seconds). On a CPU with AMX,
-   torch bf16 embeds more passages per second (48.6 against 35.6 here) but loses on every other
-   count, so ``auto`` still takes int8 there; ask for ``bf16`` to ingest a large corpus faster on
-   such a CPU (the index accepts vectors of both, see :func:`interchangeable`).
-2. else ``bf16`` where the CPU has native bf16 (2.1x torch fp32 on the AMX CPU, vectors within
-   cosine 0.9999 of fp32);
-3. else ``fp32``.
+- Questions (``rag search``, ``ask``, ``shell``, ``serve``): ``int8`` whenever ONNX Runtime is
+  installed and the int8 export exists. A question embeds in ~5 ms instead of ~28 ms (torch fp32),
+  a one-shot command starts without importing torch (about 10 s less) and the process stays far
+  smaller. Else bf16 where the CPU has it natively, else fp32.
+- Bulk embedding (``rag ingest``, evaluation indexes): ``bf16`` where the CPU has bf16 natively,
+  because there torch bf16 embeds more passages per second than int8 (48.6 against 35.6 on the
+  AMX Xeon); elsewhere ``int8`` when ready (AVX2-only AMD EPYC: 21.2 passages/s against 17.6 in
+  torch fp32; bf16 is emulated there), else fp32.
 
-All three pass the accuracy guard (cosine >= 0.99 to fp32 on 1,000 real passages, MRR@10 within
-0.005 on cmrc2018 and crud-news): see eval/README.md.
+An index may hold vectors of several precisions, and questions of one precision search passages
+of another (:func:`interchangeable`): every path is within the accuracy guard of fp32 (cosine
+>= 0.99 on 1,000 real passages, MRR@10 within 0.005 on cmrc2018 and crud-news; eval/README.md).
 """
 from __future__ import annotations
 
@@ -38,17 +37,20 @@ def check_precision(value: str) -> str:
     return value
 
 
-def choose_precision(requested: str, native_bf16: bool, int8_ready: bool) -> str:
+def choose_precision(requested: str, native_bf16: bool, int8_ready: bool, bulk: bool = False) -> str:
     """The precision that serves ``requested`` (see the module's docstring for the rule).
 
     ``native_bf16``: the CPU has AMX or AVX-512 BF16 (:func:`rag.embed.cpu.has_native_bf16`);
-    ``int8_ready``: ONNX Runtime imports and the model's int8 export exists. An explicit ``int8``
+    ``int8_ready``: ONNX Runtime is installed and the model's int8 export exists; ``bulk``: the
+    embedder is for ingesting many passages, not for answering questions. An explicit ``int8``
     that is not ready is the caller's error to report (it says how to prepare it); an explicit
     ``bf16`` or ``fp32`` is always honoured.
     """
     check_precision(requested)
     if requested != "auto":
         return requested
+    if bulk and native_bf16:
+        return "bf16"
     if int8_ready:
         return "int8"
     return "bf16" if native_bf16 else "fp32"
