@@ -102,7 +102,8 @@ class Index:
     def describe(self) -> dict:
         m = self.manifest
         return {"folder": str(self.folder), "documents": len(self.documents), "chunks": len(self.chunks),
-                "model": m.model.get("id"), "dim": m.model.get("dim"), "index_type": m.index_type,
+                "model": m.model.get("id"), "dim": m.model.get("dim"),
+                "precision": m.model.get("precision", "not recorded"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created,
                 "bytes": self.size_on_disk()}
 

@@ -112,5 +112,9 @@ def test_the_manifest_records_the_precision_and_a_mix(tmp_path):
     report = ingest([corpus], s, Embedder("m", _const, 4, "q: ", "p: ", precision="int8"))
     assert report.added == ["b.txt"] or len(report.added) == 1
     assert Index.load(s.index_dir).manifest.model["precision"] == "bf16+int8"
+    # nothing new embedded: the record does not change
+    (corpus / "b.txt").touch()
+    ingest([corpus], s, Embedder("m", _const, 4, "q: ", "p: ", precision="fp32"))
+    assert Index.load(s.index_dir).manifest.model["precision"] == "bf16+int8"
     ingest([corpus], s, Embedder("m", _const, 4, "q: ", "p: ", precision="int8"), rebuild=True)
     assert Index.load(s.index_dir).manifest.model["precision"] == "int8"
