@@ -9,8 +9,8 @@ Each pipeline runs in its own process (so peak RSS is its own) with no embedding
 ``--rounds N`` the pipelines run N times, interleaved (A B C A B C), so a busy machine slows each
 alike, and each round's ratio to the LangChain baseline is reported beside the median round. The
 report names the CPU's instruction sets (avx2, avx512f, avx512_vnni, avx512_bf16, amx_bf16...),
-the precision each pipeline ran in (``ours-auto`` resolves as ``rag ingest`` does, for bulk
-embedding) and the load average around each run. Writes OUT.json and OUT.md.
+the precision each pipeline ran in (``ours-auto`` resolves as ``rag ingest`` does) and the load
+average around each run. Writes OUT.json and OUT.md.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def worker_ours(corpus: Path, questions: list[str], precision: str, tmp: Path) -
     # the bundled model and its int8 export from the shared cache; no embedding cache is used
     s = load_settings(env={}, cache_dir=shared.cache_dir, index_dir=tmp / "index", embed_precision=precision)
     t0 = time.perf_counter()
-    emb = load_embedder(s, bulk=True)  # model load counted, as for the baseline
+    emb = load_embedder(s)  # model load counted, as for the baseline
     report = ingest([corpus], s, emb, use_cache=False)
     seconds = time.perf_counter() - t0
     rss_ingest = _peak_rss_mb()

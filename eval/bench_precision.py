@@ -66,7 +66,7 @@ def main() -> None:
     texts = [t for part in samples.values() for t in part]
     vectors, speed = {}, {}
     for precision in ["fp32"] + args.precisions.split(","):
-        emb = load_embedder(base.replace(embed_precision=precision), bulk=True)
+        emb = load_embedder(base.replace(embed_precision=precision))
         cache = None if args.no_cache else EmbeddingCache(base.cache_dir, emb.fingerprint)
         before = emb.calls
         t0 = time.perf_counter()

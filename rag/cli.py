@@ -115,7 +115,7 @@ def cmd_ingest(args) -> int:
     from .index import ingest
 
     s = _settings(args)
-    emb = load_embedder(s, _log, bulk=True)
+    emb = load_embedder(s, _log)
     bar = _Bar(args.quiet)
     try:
         report = ingest(args.paths, s, emb, rebuild=args.rebuild, progress=bar,

@@ -177,10 +177,9 @@ def use_bf16(precision: str) -> bool:
     return has_native_bf16(cpu_flags())
 
 
-def resolve_precision(settings: Settings, bulk: bool = False) -> str:
-    """The precision ``settings.embed_precision`` comes to on this CPU, for this model, for
-    questions or (``bulk``) for ingesting (:func:`rag.embed.precision.choose_precision` holds
-    the rule)."""
+def resolve_precision(settings: Settings) -> str:
+    """The precision ``settings.embed_precision`` comes to on this CPU, for this model
+    (:func:`rag.embed.precision.choose_precision` holds the rule)."""
     requested = check_precision(settings.embed_precision)
     ready = False
     if requested in ("auto", "int8") and settings.model == DEFAULT_MODEL:
@@ -194,7 +193,7 @@ def resolve_precision(settings: Settings, bulk: bool = False) -> str:
                              "(or set embed_precision to auto)")
         raise ModelError("embed_precision = int8 needs the int8 export of the model: run `rag prepare-model` "
                          "once (about 2 minutes), or set embed_precision to auto")
-    return choose_precision(requested, has_native_bf16(cpu_flags()), ready, bulk)
+    return choose_precision(requested, has_native_bf16(cpu_flags()), ready)
 
 
 def prepare_model(settings: Settings, log: Callable[[str], None] = lambda s: None) -> Path | None:
@@ -210,13 +209,10 @@ def prepare_model(settings: Settings, log: Callable[[str], None] = lambda s: Non
     return export_int8(folder, log)
 
 
-def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None,
-                  bulk: bool = False) -> Embedder:
-    """The embedder ``settings`` ask for: the int8 model under ONNX Runtime, or
-    sentence-transformers (fp32 or bf16), fully offline for local models. ``bulk``: for
-    ingesting many passages rather than answering questions (``auto`` may pick another path,
-    :mod:`rag.embed.precision`)."""
-    precision = resolve_precision(settings, bulk)
+def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None) -> Embedder:
+    """The embedder ``settings`` ask for (:mod:`rag.embed.precision`): the int8 model under ONNX
+    Runtime, or sentence-transformers (fp32 or bf16), fully offline for local models."""
+    precision = resolve_precision(settings)
     if precision == "int8":
         return _load_int8(settings, log)
     return _load_torch(settings, precision, log)

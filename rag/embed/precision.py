@@ -6,17 +6,21 @@
   in hardware (AMX or AVX-512 BF16); elsewhere it is emulated, slower than fp32.
 - ``fp32``: sentence-transformers in fp32, the reference every other path is measured against.
 
-``auto`` picks the fastest path on the CPU it runs on, for the work at hand (measured on 2 cores,
-crud-news passages of ~180 characters; eval/README.md has the tables):
+``auto`` picks, on the CPU it runs on (measured on 2 cores, crud-news passages; eval/README.md
+has the tables):
 
-- Questions (``rag search``, ``ask``, ``shell``, ``serve``): ``int8`` whenever ONNX Runtime is
-  installed and the int8 export exists. A question embeds in ~5 ms instead of ~28 ms (torch fp32),
-  a one-shot command starts without importing torch (about 10 s less) and the process stays far
-  smaller. Else bf16 where the CPU has it natively, else fp32.
-- Bulk embedding (``rag ingest``, evaluation indexes): ``bf16`` where the CPU has bf16 natively,
-  because there torch bf16 embeds more passages per second than int8 (48.6 against 35.6 on the
-  AMX Xeon); elsewhere ``int8`` when ready (AVX2-only AMD EPYC: 21.2 passages/s against 17.6 in
-  torch fp32; bf16 is emulated there), else fp32.
+1. ``int8`` whenever ONNX Runtime is installed and the int8 export of the model exists, for
+   questions and ingest alike. A question embeds in ~5 ms instead of ~28 ms (torch fp32); a
+   one-shot command starts without importing torch (about 10 s less); ingest stays under 1 GB
+   (701 MB against 1,462 MB for torch bf16, 150 crud-news documents). On the AVX2-only AMD EPYC it
+   embeds 21.2 passages/s against 17.6 in torch fp32 (bf16 is emulated there). On the AMX Xeon a
+   quiet machine favours torch bf16 for raw encoding (48.6 passages/s against 35.6), but on the
+   busy 2-core machine these run on, in one run, int8 ingested 2.5x faster than bf16 (1.11 against
+   0.45 documents/s: torch's threads stall when cores are shared), so ``auto`` takes int8 there
+   too. Ask for ``bf16`` to ingest a large corpus on a dedicated AMX machine.
+2. else ``bf16`` where the CPU has native bf16 (2.1x torch fp32 on the AMX Xeon, vectors within
+   cosine 0.9999 of fp32);
+3. else ``fp32``.
 
 An index may hold vectors of several precisions, and questions of one precision search passages
 of another (:func:`interchangeable`): every path is within the accuracy guard of fp32 (cosine
@@ -37,20 +41,17 @@ def check_precision(value: str) -> str:
     return value
 
 
-def choose_precision(requested: str, native_bf16: bool, int8_ready: bool, bulk: bool = False) -> str:
+def choose_precision(requested: str, native_bf16: bool, int8_ready: bool) -> str:
     """The precision that serves ``requested`` (see the module's docstring for the rule).
 
     ``native_bf16``: the CPU has AMX or AVX-512 BF16 (:func:`rag.embed.cpu.has_native_bf16`);
-    ``int8_ready``: ONNX Runtime is installed and the model's int8 export exists; ``bulk``: the
-    embedder is for ingesting many passages, not for answering questions. An explicit ``int8``
-    that is not ready is the caller's error to report (it says how to prepare it); an explicit
-    ``bf16`` or ``fp32`` is always honoured.
+    ``int8_ready``: ONNX Runtime is installed and the model's int8 export exists. An explicit
+    ``int8`` that is not ready is the caller's error to report (it says how to prepare it); an
+    explicit ``bf16`` or ``fp32`` is always honoured.
     """
     check_precision(requested)
     if requested != "auto":
         return requested
-    if bulk and native_bf16:
-        return "bf16"
     if int8_ready:
         return "int8"
     return "bf16" if native_bf16 else "fp32"

@@ -172,8 +172,7 @@ class Builder:
     def embedder(self, s: Settings) -> Embedder:
         key = (s.model, s.query_prompt, s.passage_prompt, s.embed_precision, s.embed_batch_size)
         if key not in self._embedders:
-            # the path `rag ingest` takes to build an index (auto: bf16 on a CPU with it natively)
-            self._embedders[key] = load_embedder(s, self.log, bulk=True)
+            self._embedders[key] = load_embedder(s, self.log)
         return self._embedders[key]
 
     def target(self, config: EvalConfig) -> Target:

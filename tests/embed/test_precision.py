@@ -13,20 +13,17 @@ AMX = "processor\t: 0\nmodel name\t: Intel Xeon\nflags\t\t: fpu sse avx2 avx512f
 EPYC = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse avx avx2 fma\n"
 
 
-@pytest.mark.parametrize("requested, native_bf16, int8_ready, bulk, chosen", [
-    ("auto", True, True, False, "int8"),    # AMX CPU, questions: int8 (start-up, latency, memory)
-    ("auto", True, True, True, "bf16"),     # AMX CPU, ingest: torch bf16 embeds faster there
-    ("auto", False, True, False, "int8"),   # AVX2-only CPU: int8 is the fastest path there...
-    ("auto", False, True, True, "int8"),    # ...for ingest too (bf16 would be emulated)
-    ("auto", True, False, False, "bf16"),   # no export: bf16 where the CPU has it natively
-    ("auto", False, False, True, "fp32"),   # no export, no native bf16: the reference path
-    ("auto", False, False, False, "fp32"),
-    ("bf16", False, True, True, "bf16"),    # explicit choices are honoured
-    ("fp32", True, True, False, "fp32"),
-    ("int8", True, True, True, "int8"),
+@pytest.mark.parametrize("requested, native_bf16, int8_ready, chosen", [
+    ("auto", True, True, "int8"),     # AMX CPU, export present: int8 (start-up, latency, memory, busy cores)
+    ("auto", False, True, "int8"),    # AVX2-only CPU: int8 is the fastest path there
+    ("auto", True, False, "bf16"),    # no export: bf16 where the CPU has it natively
+    ("auto", False, False, "fp32"),   # no export, no native bf16: the reference path
+    ("bf16", False, True, "bf16"),    # explicit choices are honoured
+    ("fp32", True, True, "fp32"),
+    ("int8", False, True, "int8"),
 ])
-def test_auto_picks_by_cpu_export_and_work(requested, native_bf16, int8_ready, bulk, chosen):
-    assert choose_precision(requested, native_bf16, int8_ready, bulk) == chosen
+def test_auto_picks_by_cpu_and_export(requested, native_bf16, int8_ready, chosen):
+    assert choose_precision(requested, native_bf16, int8_ready) == chosen
 
 
 def test_unknown_precision_is_refused():
