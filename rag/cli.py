@@ -99,11 +99,14 @@ def print_report(report, out=None) -> None:
 
 
 def cmd_prepare_model(args) -> int:
-    from .embed import load_embedder
+    """Convert the bundled model and export it to int8 (once), then load what serves."""
+    from .embed import load_embedder, prepare_model
 
     s = _settings(args)
+    prepare_model(s, _log)
     emb = load_embedder(s, _log)
-    print(f"model ready: {emb.model_id} (dim {emb.dim})")
+    emb.embed_queries(["青岛"])  # loads it fully: a damaged model fails here, not at the first question
+    print(f"model ready: {emb.model_id} (dim {emb.dim}, {emb.precision})")
     return 0
 
 
@@ -373,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Semantic search and answers over Chinese news bulletins.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sp = sub.add_parser("prepare-model", help="convert the bundled embedding model (once)")
+    sp = sub.add_parser("prepare-model", help="convert the bundled embedding model and export it to int8 (once)")
     _common(sp)
     sp.set_defaults(func=cmd_prepare_model)
 

