@@ -13,6 +13,7 @@ from ..text.dates import in_range
 from .filters import Filters
 from .fusion import convex, rrf
 from .query import Query
+from .second_stage import SecondStage
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -33,6 +34,7 @@ class Retriever:
         self._sources = np.array([c.source for c in index.chunks], dtype=object)
         langs = [language(index.chunks[i].text) for i in sample] if n else []
         self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
+        self.second_stage = SecondStage.from_settings(settings)  # reranker, per-document cap
 
     # ------------------------------------------------------------ understanding a question
     def query(self, text: str, *, question: str | None = None, kind: str | None = None,
@@ -128,28 +130,30 @@ class Retriever:
         if allowed is not None and not len(allowed):
             return SearchResult(query.text, mode, [], False)
         pool = max(50, 4 * k)
+        single = pool if self.second_stage.needs_pool(mode) else k  # dense or lexical alone
         dense_scores: dict[int, float] = {}
         lex_scores: dict[int, float] = {}
         use_vector = mode in ("dense", "hybrid")
         if use_vector:
             if self.embedder is None:
                 raise ValueError(f"{mode} search needs an embedding model")
-            dense = self._dense(query.vector, pool if mode == "hybrid" else k, allowed)
+            dense = self._dense(query.vector, pool if mode == "hybrid" else single, allowed)
             dense_scores = dict(dense)
         if mode in ("lexical", "hybrid"):
-            lexical = self._lexical(query.tokens, pool if mode == "hybrid" else k, allowed)
+            lexical = self._lexical(query.tokens, pool if mode == "hybrid" else single, allowed)
             lex_scores = dict(lexical)
         if mode == "dense":
-            ranked = dense[:k]
+            ranked = dense
         elif mode == "lexical":
-            ranked = lexical[:k]
+            ranked = lexical
         elif self.settings.fusion == "rrf":
-            ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)[:k]
+            ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)
         else:
             # a question in another language than the corpus shares no terms with it: trust meaning
             cross = query.lang != self.corpus_language
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
-            ranked = convex(dense, lexical, weight)[:k]
+            ranked = convex(dense, lexical, weight)
+        ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]
 
         rows = [r for r, _ in ranked]
         if use_vector:
