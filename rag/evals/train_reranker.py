@@ -13,6 +13,7 @@ Only DRCD and the bulletin dev set are trained on; CMRC 2018 and crud-news are f
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
@@ -72,14 +73,21 @@ def label(q: Question, text: str, twins: dict[str, str] | None, doc_id: str) -> 
 
 
 def collect(retriever, questions: list[Question], depth: int, twins: dict[str, str] | None = None,
-            log: Log = lambda s: None) -> Groups:
-    """The shortlist of every question, as features and labels (the retriever must not rerank)."""
+            log: Log = lambda s: None, batch: int = 64) -> Groups:
+    """The shortlist of every question, as features and labels (the retriever must not rerank).
+    Questions are embedded ``batch`` at a time."""
     index = retriever.index
     row_of = {c.chunk_id: i for i, c in enumerate(index.chunks)}
     out = Groups()
     t0 = time.perf_counter()
-    for n, q in enumerate(questions, 1):
-        query = retriever.query(q.question)
+    queries = [retriever.query(q.question) for q in questions]
+    if retriever.embedder is not None:  # embedded in batches: many times faster than one by one
+        for i in range(0, len(queries), batch):
+            part = queries[i:i + batch]
+            vectors = retriever.embedder.embed_queries([x.text for x in part])
+            for j, v in zip(range(i, i + len(part)), vectors):
+                queries[j] = dataclasses.replace(queries[j], _vector=np.asarray(v, np.float32))
+    for n, (q, query) in enumerate(zip(questions, queries), 1):
         res = retriever.search(query, k=depth, mode="hybrid")
         cands = [Candidate(row_of[h.chunk.chunk_id], h.dense_score, h.lexical_score, h.score, h.rank)
                  for h in res.hits]

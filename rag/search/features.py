@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text import coverage, language, normalize, tokenize, type_fit
+from ..text import language, normalize, tokenize, type_fit
 from ..text.terms import QUESTION_WORDS
 from .query import Query
 
@@ -113,7 +113,9 @@ def shortlist_features(query: Query, index, candidates: list[Candidate]) -> np.n
     anchors = sorted(word_idf, key=lambda w: -word_idf[w])[:2]
     qnums = set(_NUMBER.findall(qtext))
     names = _names(query.text, query.words)
-    terms = query.terms
+    terms = query.terms  # bigrams or words: found in the passage as substrings
+    terms_total = sum(terms.values()) or 1.0
+    num_patterns = [re.compile(rf"(?<![\d.]){re.escape(x)}(?![\d])") for x in qnums]
 
     dense = {c.row: c.dense for c in candidates if c.dense is not None}
     lex = {c.row: c.lexical for c in candidates if c.lexical is not None}
@@ -133,19 +135,18 @@ def shortlist_features(query: Query, index, candidates: list[Candidate]) -> np.n
         lx = lex.get(c.row, 0.0)
         present = [w for w in words if w in text]
         lcs = longest_common_substring(qcore, text) if qcore else 0
-        passage_nums = set(_NUMBER.findall(text)) if qnums else set()
         row = {
             "dense": d, "dense_gap": d - d_max, "dense_rank": d_rank.get(c.row, n + 1),
             "lexical": lx, "lexical_norm": lx / l_max if l_max > 0 else 0.0,
             "lexical_rank": l_rank.get(c.row, n + 1), "fused": c.fused, "fused_rank": c.fused_rank,
             "in_both": float(c.row in dense and c.row in lex),
-            "term_coverage": coverage(terms, set(tokenize(text, scheme))) if terms else 0.0,
+            "term_coverage": sum(w for t, w in terms.items() if t in text) / terms_total,
             "word_coverage": len(present) / len(words) if words else 0.0,
             "word_bm25": sum(word_idf[w] * math.log1p(text.count(w)) for w in present) / idf_total,
             "anchor_present": float(sum(a in text for a in anchors)) / max(len(anchors), 1),
             "lcs_chars": lcs, "lcs_share": lcs / len(qcore) if qcore else 0.0,
             "ordered_words": ordered_words(words, text) / len(words) if words else 0.0,
-            "numbers_shared": len(qnums & passage_nums) / len(qnums) if qnums else 0.0,
+            "numbers_shared": sum(bool(p.search(text)) for p in num_patterns) / len(qnums) if qnums else 0.0,
             "numbers_in_question": len(qnums),
             "names_shared": sum(x in text for x in names) / len(names) if names else 0.0,
             "type_fit": type_fit(query.asked, ch.text),
