@@ -266,7 +266,8 @@ def cmd_train(args) -> int:
     sources = default_sources(Path(args.drcd), None if args.no_bulletin else Path(args.bulletin_dev),
                               Path(args.bulletin_corpus))
     report = train(s, sources, out, depth=args.depth, seed=args.seed, threads=args.threads,
-                   max_questions=args.max_questions, rounds=args.rounds, log=_log,
+                   max_questions=args.max_questions, rounds=args.rounds,
+                   shortlists=Path(args.shortlists) if args.shortlists else None, log=_log,
                    progress=lambda: _Bar(args.quiet))
     if args.report:
         folder = Path(args.report)
@@ -492,6 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--depth", type=int, help="shortlist length (default: the rerank_depth setting)")
     sp.add_argument("--max-questions", type=int, help="a seeded sample of this many questions per set")
     sp.add_argument("--rounds", type=int, default=400, help="most trees (the held-out part chooses)")
+    sp.add_argument("--shortlists", metavar="DIR", help="keep the collected shortlists here and reuse them "
+                    "while data, sample and features are the same (a refit then takes seconds)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--threads", type=int, default=2, help="LightGBM threads (fixed: results depend on it)")
     sp.add_argument("--report", metavar="DIR", default="eval/reports/train-reranker",

@@ -104,6 +104,35 @@ def collect(retriever, questions: list[Question], depth: int, twins: dict[str, s
     return out
 
 
+def save_groups(g: Groups, path: Path, meta: dict) -> None:
+    """Collected shortlists as a NumPy archive (no pickle), to refit without searching again."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    X, y, sizes = g.take(list(range(len(g.y))))
+    np.savez_compressed(path, X=X, y=y, sizes=np.array(sizes, np.int64), ids=np.array(g.ids, dtype=str),
+                        keys=np.array(g.keys, dtype=str), missed=np.array(g.missed),
+                        meta=np.array(json.dumps({**meta, "features": list(FEATURES)})))
+
+
+def load_groups(path: Path, meta: dict) -> Groups | None:
+    """Shortlists saved by :func:`save_groups` with the same ``meta`` and features, else None."""
+    try:
+        data = np.load(path, allow_pickle=False)
+        if json.loads(str(data["meta"])) != {**meta, "features": list(FEATURES)}:
+            return None
+    except (OSError, ValueError, KeyError):
+        return None
+    g = Groups(missed=int(data["missed"]))
+    start = 0
+    for n, qid, key in zip(data["sizes"].tolist(), data["ids"].tolist(), data["keys"].tolist()):
+        g.X.append(data["X"][start:start + n])
+        g.y.append(data["y"][start:start + n])
+        g.ids.append(qid)
+        g.keys.append(key)
+        start += n
+    return g
+
+
 def split(keys: list[str], held_out: float, seed: int) -> tuple[list[int], list[int]]:
     """Question indices for training and for choosing the number of trees, split by key (a
     document's questions all on one side)."""
@@ -228,9 +257,11 @@ def default_sources(drcd: Path, bulletin_dev: Path | None, bulletin_corpus: Path
 
 def train(settings, sources: list[Source], out: Path, *, depth: int | None = None, seed: int = 0,
           threads: int = 2, max_questions: int | None = None, rounds: int = 400,
-          log: Log = lambda s: None, progress=None) -> dict:
+          shortlists: Path | None = None, log: Log = lambda s: None, progress=None) -> dict:
     """Build (or reuse) the index of each source with the project's own ingest, collect the
-    shortlists, fit, and save the model at ``out``. Returns the training report."""
+    shortlists, fit, and save the model at ``out``. Returns the training report.
+    ``shortlists``: a folder where each source's collected shortlists are kept (reused while the
+    source, sample, depth and features are the same), so a refit need not search again."""
     from .build import Builder, prepare_corpus, twin_map
     from .configs import EvalConfig
     from .questions import read_question_sets, sample_questions
@@ -249,11 +280,23 @@ def train(settings, sources: list[Source], out: Path, *, depth: int | None = Non
         questions = [q for q in questions if q.answerable]
         if max_questions:
             questions = sample_questions(questions, max_questions, seed)
+        meta = {"questions": str(Path(src.questions).resolve()), "corpus": str(Path(src.corpus).resolve()),
+                "n": len(questions), "seed": seed, "depth": depth, "model": s.model, "chunk_tokens": s.chunk_tokens,
+                "lexical": s.lexical_tokenizer}
+        saved = Path(shortlists) / f"{src.name}.npz" if shortlists else None
+        g = load_groups(saved, meta) if saved and saved.is_file() else None
+        if g is not None:
+            log(f"{src.name}: {len(g.y)} shortlists from {saved}")
+            per_source[src.name] = {"questions": len(g.y), "missed": g.missed, "index": "(saved shortlists)"}
+            groups.add(g)
+            continue
         corpus, raws, _, _ = prepare_corpus([Path(src.corpus)], questions, None, seed, s.cache_dir, log, s.limits)
         builder = Builder(s, corpus, raws, log=log, progress=progress)
         target = builder.target(EvalConfig("train", {"mode": "hybrid", "rerank": False, "max_per_doc": 0}))
         log(f"{src.name}: {len(questions)} questions over {target.info['chunks']} passages")
         g = collect(target.searcher, questions, depth, twin_map(raws), log)
+        if saved:
+            save_groups(g, saved, meta)
         per_source[src.name] = {"questions": len(g.y), "missed": g.missed, "index": target.info["index"]}
         groups.add(g)
     collected = time.perf_counter() - t0

@@ -6,12 +6,13 @@ import numpy as np
 from ..config import Settings, check_k
 from ..embed import Embedder
 from ..index import Index, check_compatible, search_vectors
-from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
+from ..text import (AskedFor, asked_for, coverage, has_cjk, language, question_terms, question_words, tokenize,
                     tokenize_query)
 from ..types import Hit, SearchResult
 from ..text.dates import in_range
 from .filters import Filters
 from .fusion import convex, rrf
+from ..text.crosslingual import translated_tokens
 from .query import Query
 from .second_stage import SecondStage
 
@@ -51,6 +52,8 @@ class Retriever:
         words = tuple(question_words(text))
         tokens = tuple(tokenize_query(text, scheme))
         terms = set(question_terms(list(words))) if scheme == "bigram" else set(tokens)
+        if self.settings.crosslingual_terms and lang == "en" and self.corpus_language == "zh" and self.index.lexical.n:
+            tokens += tuple(translated_tokens(text, self.index.lexical, scheme))  # English words as Chinese
         lexical = self.index.lexical
         weights = lexical.idf(terms) if lexical.n else {t: 1.0 for t in terms}
         embed = None
@@ -150,7 +153,9 @@ class Retriever:
             ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)
         else:
             # a question in another language than the corpus shares no terms with it: trust meaning
-            cross = query.lang != self.corpus_language
+            # ...unless its words were translated into the corpus's terms (crosslingual_terms)
+            translated = query.lang == "en" and any(has_cjk(t) for t in query.tokens)
+            cross = query.lang != self.corpus_language and not translated
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
             ranked = convex(dense, lexical, weight)
         ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]

@@ -57,3 +57,14 @@ def test_training_is_deterministic_and_learns(tmp_path):
     model = load_reranker(path)  # the saved file reads back and ranks the planted feature first
     X, y, sizes = g.take([0])
     assert int(np.argmax(model.score(X))) == int(np.argmax(y))
+
+
+def test_saved_shortlists_read_back_only_for_the_same_data(tmp_path):
+    from rag.evals.train_reranker import load_groups, save_groups
+
+    g = _groups(5)
+    save_groups(g, tmp_path / "s.npz", {"n": 5})
+    back = load_groups(tmp_path / "s.npz", {"n": 5})
+    assert back.ids == g.ids and back.keys == g.keys and all((a == b).all() for a, b in zip(back.X, g.X))
+    assert load_groups(tmp_path / "s.npz", {"n": 6}) is None
+    assert load_groups(tmp_path / "none.npz", {"n": 5}) is None
