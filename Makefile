@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser eval screenshots clean
+.PHONY: run test test-fast setup model index browser eval train screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ screenshots: model browser
 CRUD ?= ../shared/benchmarks/crud-news
 eval: model
 	bash eval/run_all.sh eval/reports $(CRUD)
+
+# the reranker (rag/search/models/reranker.json) from DRCD and the bulletin dev set (DRCD=path to change it)
+DRCD ?= ../shared/benchmarks/drcd
+train: model
+	$(PY) -m rag train reranker --drcd $(DRCD)
 
 clean:
 	rm -rf index/ .pytest_cache

@@ -259,6 +259,33 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    """Train a learned stage from the shared data (``rag train reranker``)."""
+    from .evals.train_reranker import default_sources, train
+    from .search.rerank import BUNDLED
+
+    s = _settings(args)
+    out = Path(args.output) if args.output else BUNDLED
+    sources = default_sources(Path(args.drcd), None if args.no_bulletin else Path(args.bulletin_dev),
+                              Path(args.bulletin_corpus))
+    report = train(s, sources, out, depth=args.depth, seed=args.seed, threads=args.threads,
+                   max_questions=args.max_questions, rounds=args.rounds,
+                   shortlists=Path(args.shortlists) if args.shortlists else None, log=_log,
+                   progress=lambda: _Bar(args.quiet))
+    if args.report:
+        folder = Path(args.report)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "train_reranker.json").write_text(json.dumps(report, ensure_ascii=False, indent=1),
+                                                     encoding="utf-8")
+    print(f"reranker: {report['trees']} trees from {report['questions']} questions "
+          f"({report['rows']} passages), {report['model_bytes'] / 1024:.0f} KiB -> {out}")
+    for key in ("held_out_mrr@10_fused", "held_out_mrr@10_reranked"):
+        if key in report:
+            print(f"  {key}: {report[key]}")
+    print(f"  {report['collect_seconds']:.0f}s collecting shortlists, {report['seconds']:.0f}s fitting")
+    return 0
+
+
 def format_table(result: dict) -> str:
     """Configurations (or, in results of old, modes) side by side, one metric a row."""
     from .evals.report import text_table
@@ -463,6 +490,30 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
     _common(sp)
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("train", help="train a learned stage (reranker) from the shared data",
+                        description="Train the reranker on DRCD and the bulletin dev set: the real retriever's "
+                                    "shortlists, LambdaMART (LightGBM), deterministic. Writes the model JSON "
+                                    "(default: the bundled rag/search/models/reranker.json).")
+    sp.add_argument("target", choices=["reranker"])
+    sp.add_argument("--drcd", default="../shared/benchmarks/drcd", help="folder of DRCD's corpus.jsonl "
+                    "and questions_train.jsonl (default ../shared/benchmarks/drcd)")
+    sp.add_argument("--bulletin-dev", default="eval/datasets/bulletin_dev.jsonl", help="bulletin dev questions")
+    sp.add_argument("--bulletin-corpus", default="corpus", help="the bulletins they are about (default corpus/)")
+    sp.add_argument("--no-bulletin", action="store_true", help="train on DRCD only")
+    sp.add_argument("--output", "-o", help="where to write the model (default: the bundled one)")
+    sp.add_argument("--depth", type=int, help="shortlist length (default: the rerank_depth setting)")
+    sp.add_argument("--max-questions", type=int, help="a seeded sample of this many questions per set")
+    sp.add_argument("--rounds", type=int, default=400, help="most trees (the held-out part chooses)")
+    sp.add_argument("--shortlists", metavar="DIR", help="keep the collected shortlists here and reuse them "
+                    "while data, sample and features are the same (a refit then takes seconds)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--threads", type=int, default=2, help="LightGBM threads (fixed: results depend on it)")
+    sp.add_argument("--report", metavar="DIR", default="eval/reports/train-reranker",
+                    help="write train_reranker.json here")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    _common(sp)
+    sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("remove", help="remove documents from the index")
     sp.add_argument("doc_ids", nargs="+")

@@ -124,10 +124,16 @@ class Settings:
     fusion: str = "convex"  # convex (weighted sum of min-max normalised scores) | rrf
     dense_weight: float = 0.3  # convex fusion: weight of the dense scores (lexical gets the rest)
     crosslingual_dense_weight: float = 0.9  # the same, for a question in another language than the corpus
+    crosslingual_terms: bool = False  # English question, Chinese corpus: add CC-CEDICT translations to BM25
     rrf_k: int = 60  # rrf fusion: the rank offset
     relevance_floor: float = 0.80  # on cosine (dense, hybrid)
     crosslingual_floor_offset: float = 0.10  # floor is this much lower across languages
     lexical_floor: float = 0.5  # on query-term coverage (lexical mode)
+    # second stage (hybrid mode): a learned model reorders the fused shortlist (rag/search/rerank.py)
+    rerank: bool = False
+    rerank_depth: int = 40  # passages of the fused list the model reorders
+    reranker_model: str = ""  # a model file of `rag train reranker`; "" is the bundled one
+    max_per_doc: int = 0  # at most this many passages of one document in the top k (0: no cap)
     # answers
     answerer: str = "extractive"  # extractive | llm
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
@@ -158,7 +164,8 @@ SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "li
 # settings whose numbers must lie in a range: (lowest, highest), None for no bound
 RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
           "embed_batch_tokens": (1, None),
-          "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None)}
+          "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
+          "rerank_depth": (1, K_MAX), "max_per_doc": (0, None)}
 
 
 # settings that take one of a few words

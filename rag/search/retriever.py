@@ -6,12 +6,14 @@ import numpy as np
 from ..config import Settings, check_k
 from ..embed import Embedder
 from ..index import Index, check_compatible
-from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
+from ..text import (AskedFor, asked_for, coverage, has_cjk, language, question_terms, question_words, tokenize,
                     tokenize_query)
 from ..types import Chunk, Hit, SearchResult
 from .filters import Filters
 from .fusion import convex, rrf
+from ..text.crosslingual import translated_tokens
 from .query import Query
+from .second_stage import SecondStage
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -34,6 +36,7 @@ class Retriever:
         self._sample = index.vectors_of(sample) if n else None
         langs = [language(c.text) for c in index.chunks_at(sample)] if n else []
         self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
+        self.second_stage = SecondStage.from_settings(settings)  # reranker, per-document cap
 
     # ------------------------------------------------------------ understanding a question
     def query(self, text: str, *, question: str | None = None, kind: str | None = None,
@@ -50,6 +53,8 @@ class Retriever:
         words = tuple(question_words(text))
         tokens = tuple(tokenize_query(text, scheme))
         terms = set(question_terms(list(words))) if scheme == "bigram" else set(tokens)
+        if self.settings.crosslingual_terms and lang == "en" and self.corpus_language == "zh" and len(self.index):
+            tokens += tuple(translated_tokens(text, self.index, scheme))  # English words as Chinese
         weights = self.index.idf(terms) if len(self.index) else {t: 1.0 for t in terms}
         embed = None
         if self.embedder is not None:
@@ -98,28 +103,32 @@ class Retriever:
         if allowed is not None and getattr(self.index, "native_filters", False):
             allowed = filters  # the store runs them itself
         pool = max(50, 4 * k)
+        single = pool if self.second_stage.needs_pool(mode) else k  # dense or lexical alone
         dense_scores: dict[int, float] = {}
         lex_scores: dict[int, float] = {}
         use_vector = mode in ("dense", "hybrid")
         if use_vector:
             if self.embedder is None:
                 raise ValueError(f"{mode} search needs an embedding model")
-            dense = self.index.dense(query.vector, pool if mode == "hybrid" else k, allowed)
+            dense = self.index.dense(query.vector, pool if mode == "hybrid" else single, allowed)
             dense_scores = dict(dense)
         if mode in ("lexical", "hybrid"):
-            lexical = self.index.lexical(query.tokens, pool if mode == "hybrid" else k, allowed)
+            lexical = self.index.lexical(query.tokens, pool if mode == "hybrid" else single, allowed)
             lex_scores = dict(lexical)
         if mode == "dense":
-            ranked = dense[:k]
+            ranked = dense
         elif mode == "lexical":
-            ranked = lexical[:k]
+            ranked = lexical
         elif self.settings.fusion == "rrf":
-            ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)[:k]
+            ranked = rrf([[r for r, _ in dense], [r for r, _ in lexical]], k=self.settings.rrf_k)
         else:
             # a question in another language than the corpus shares no terms with it: trust meaning
-            cross = query.lang != self.corpus_language
+            # ...unless its words were translated into the corpus's terms (crosslingual_terms)
+            translated = query.lang == "en" and any(has_cjk(t) for t in query.tokens)
+            cross = query.lang != self.corpus_language and not translated
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
-            ranked = convex(dense, lexical, weight)[:k]
+            ranked = convex(dense, lexical, weight)
+        ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]
 
         rows = [r for r, _ in ranked]
         chunks = self.index.chunks_at(rows)

@@ -1,0 +1,31 @@
+"""A small in-memory stand-in for :class:`rag.index.Index`: what the retriever's second stage reads."""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.index.bm25 import LexicalIndex
+from rag.types import Chunk
+
+
+class FakeIndex:
+    def __init__(self, chunks: list[Chunk], dim: int = 8, seed: int = 0):
+        self.chunks = chunks
+        self.lexical = LexicalIndex.build([c.embed_text() for c in chunks], "bigram")
+        self._vectors = np.random.default_rng(seed).standard_normal((len(chunks), dim)).astype(np.float32)
+        self._vectors /= np.linalg.norm(self._vectors, axis=1, keepdims=True)
+        self.doc_of_row = np.array([c.doc_id for c in chunks], dtype=object)
+        self.documents = {}
+
+    def vectors_of(self, rows) -> np.ndarray:
+        return self._vectors[np.asarray(rows, dtype=np.int64)]
+
+
+def chunk(i: int, text: str, doc: str | None = None, **kw) -> Chunk:
+    return Chunk(f"c{i}", doc or f"d{i}", text, **kw)
+
+
+def query_of(index, text: str):
+    from rag.config import Settings
+    from rag.search import Retriever
+
+    return Retriever(index, None, Settings()).query(text)
