@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser eval screenshots clean
+.PHONY: run test test-fast setup model index browser eval train train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ screenshots: model browser
 CRUD ?= ../shared/benchmarks/crud-news
 eval: model
 	bash eval/run_all.sh eval/reports $(CRUD)
+
+# the learned models, from the shared training data (DRCD; DRCD=path to change it) and the bulletin dev set
+DRCD ?= ../shared/benchmarks/drcd
+train-selector: model
+	$(PY) -m rag train selector --drcd $(DRCD)
+
+train: train-selector
 
 clean:
 	rm -rf index/ .pytest_cache

@@ -327,7 +327,7 @@ def write_lock(folder: Path, wait: bool = True, on_wait: Callable[[str], None] |
 
 # ------------------------------------------------------------ metadata
 _CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
-               "kind", "start", "end")
+               "kind", "start", "end", "planted")
 _DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
              "alias_paths")
 
@@ -338,7 +338,7 @@ def write_metadata(path: Path, documents: list[Document], chunks: list[Chunk]) -
         db.execute(f"CREATE TABLE documents ({', '.join(c + ' TEXT' for c in _DOC_COLS)})")
         db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
                    "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
-                   "kind TEXT, start INTEGER, \"end\" INTEGER)")
+                   "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER DEFAULT 0)")
         db.executemany(f"INSERT INTO documents VALUES ({','.join('?' * len(_DOC_COLS))})",
                        [(d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
                          json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
@@ -358,8 +358,11 @@ def read_metadata(path: Path) -> tuple[dict[str, Document], list[Chunk]]:
         for row in db.execute(f"SELECT {', '.join(_DOC_COLS)} FROM documents"):
             d = Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
             docs[d.doc_id] = d
-        cols = ", ".join(f'"{c}"' for c in _CHUNK_COLS)
-        chunks = [Chunk(*row) for row in db.execute(f"SELECT {cols} FROM chunks ORDER BY row")]
+        have = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+        # generations written before the planted flag lack its column: read as not flagged
+        cols = ", ".join(f'"{c}"' if c in have else "0" for c in _CHUNK_COLS)
+        chunks = [Chunk(*row[:-1], planted=bool(row[-1])) for row in
+                  db.execute(f"SELECT {cols} FROM chunks ORDER BY row")]
     finally:
         db.close()
     return docs, chunks
