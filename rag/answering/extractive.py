@@ -35,7 +35,7 @@ from ..config import ExtractiveSettings
 from ..embed import Embedder
 from ..index import LexicalIndex
 from ..search import Query
-from ..text import (clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
+from ..text import (acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
                     squash, tokenize, type_fit, word_frequency)
 from ..text.overlap import longest_common_substring, numbers_of, plain, question_core
 from ..text.window import answer_window
@@ -208,6 +208,10 @@ class ExtractiveAnswerer:
         """Does this sentence support an answer? Returns (ok, why not)."""
         s = self.settings
         if query.lang != language(best.text):
+            context = normalize(f"{best.hit.chunk.title} {best.hit.chunk.section} {best.hit.chunk.text}")
+            missing = [a for a in acronyms(query.text) if a.lower() not in context]
+            if missing:  # GDP, 5G... are written as they are in Chinese text too
+                return False, f"the best passage does not mention {', '.join(missing)}"
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"

@@ -109,15 +109,6 @@ def article_of(doc_id: str) -> str:
     return doc_id.rsplit("-", 1)[0]
 
 
-def sentence_texts(retriever: Retriever) -> list[str]:
-    """What the answerer embeds for every sentence of every passage of the index."""
-    out = []
-    for ch in retriever.index.chunks:
-        head = ch.section or ch.title
-        out += [f"{head}\n{ch.text[a:b]}" if head else ch.text[a:b] for a, b in split_sentences(ch.text)]
-    return out
-
-
 def queries(retriever: Retriever, texts: list[str], embedder) -> list[Query]:
     """The questions read, their vectors embedded in batches."""
     vecs = embedder.embed_queries(texts) if texts else []
@@ -148,39 +139,59 @@ def _labels(answerer: ExtractiveAnswerer, q: Query, hits: list[Hit], gold: Calla
     return X[keep], np.asarray(y), any(y)
 
 
+def _sentences_of(hits: list[Hit]) -> list[str]:
+    out = []
+    for h in hits:
+        ch = h.chunk
+        head = ch.section or ch.title
+        out += [f"{head}\n{ch.text[a:b]}" if head else ch.text[a:b] for a, b in split_sentences(ch.text)]
+    return out
+
+
 def collect(answerer: ExtractiveAnswerer, retriever: Retriever, questions: list[Question], k: int,
             fold_key: Callable[[Question], str], folds: int, negatives_every: int, log: Log,
-            embedder) -> list[Group]:
-    """The candidate rows of every question (and of the no-paragraph negatives)."""
-    groups: list[Group] = []
+            embedder, memo: MemoEmbedder) -> list[Group]:
+    """The candidate rows of every question (and of the no-paragraph negatives).
+
+    First every search, then the sentences of every passage found embedded in one go (through
+    the embedding cache), then the features."""
     qs = queries(retriever, [q.question for q in questions], embedder)
     t0 = time.perf_counter()
+    jobs = []  # (question, query, hits, negative)
     for n, (item, q) in enumerate(zip(questions, qs)):
+        if item.answerable:
+            hits = retriever.search(q, k=k + 5).hits
+            jobs.append((item, q, hits[:k], False))
+            if negatives_every and n % negatives_every == 0 and item.gold_doc_ids:
+                jobs.append((item, q, [h for h in hits if not item.in_gold(h.chunk.doc_id)][:k], True))
+        else:
+            jobs.append((item, q, retriever.search(q, k=k).hits, True))
+    log(f"  {len(questions)} questions searched ({time.perf_counter() - t0:.0f}s); embedding their sentences")
+    memo.warm([t for _, _, hits, _ in jobs for t in _sentences_of(hits)])
+    log(f"  sentences embedded ({time.perf_counter() - t0:.0f}s)")
+    groups: list[Group] = []
+    for item, q, hits, negative in jobs:
         fold = fold_of(fold_key(item), folds)
         keys, refs = item.answer_keys, item.references
 
         def gold(h: Hit, item=item) -> bool:
             return item.in_gold(h.chunk.doc_id) if item.gold_doc_ids else item.evidence_in(h.chunk.text)
 
-        if item.answerable:
-            hits = retriever.search(q, k=k).hits
-            X, y, found = _labels(answerer, q, hits, gold, keys, refs, False)
-            if any(gold(h) for h in hits) and not found:
-                pass  # the answer spans sentences, or is worded otherwise: no clean label
-            elif len(y):
-                groups.append(Group(item.id, fold, "answerable", X, y, found))
-            if negatives_every and n % negatives_every == 0 and item.gold_doc_ids:
-                hits = [h for h in retriever.search(q, k=k + 5).hits if not gold(h)][:k]
-                X, y, _ = _labels(answerer, q, hits, gold, keys, refs, True)
-                if len(y):
-                    groups.append(Group(item.id + "/no-paragraph", fold, "no-paragraph", X, y))
-        else:
-            hits = retriever.search(q, k=k).hits
+        if not item.answerable:
             X, y, _ = _labels(answerer, q, hits, gold, [], [], True)
             if len(y):
                 groups.append(Group(item.id, fold, "unanswerable", X, y))
-        if (n + 1) % 500 == 0:
-            log(f"  {n + 1}/{len(questions)} questions ({time.perf_counter() - t0:.0f}s)")
+        elif negative:
+            X, y, _ = _labels(answerer, q, hits, gold, keys, refs, True)
+            if len(y):
+                groups.append(Group(item.id + "/no-paragraph", fold, "no-paragraph", X, y))
+        else:
+            X, y, found = _labels(answerer, q, hits, gold, keys, refs, False)
+            if any(gold(h) for h in hits) and not found:
+                continue  # the answer spans sentences, or is worded otherwise: no clean label
+            if len(y):
+                groups.append(Group(item.id, fold, "answerable", X, y, found))
+    log(f"  features of {len(jobs)} searches ({time.perf_counter() - t0:.0f}s)")
     return groups
 
 
@@ -306,19 +317,16 @@ def run(settings: Settings, drcd: Path, bulletin_questions: Path | None, bulleti
     groups: list[Group] = []
     try:
         memo = MemoEmbedder(emb, cache)
-        log(f"DRCD: embedding the sentences of {len(retriever.index.chunks)} passages (cached after the first run)")
-        memo.warm(sentence_texts(retriever))
         answerer = ExtractiveAnswerer(memo, retriever.index.lexical, s.extractive)
         log(f"DRCD: {len(questions)} questions")
         groups += collect(answerer, retriever, questions, s.k, lambda q: article_of(q.gold_doc_ids[0])
-                          if q.gold_doc_ids else q.id, folds, 3, log, emb)
+                          if q.gold_doc_ids else q.id, folds, 3, log, emb, memo)
         groups += off_topic_groups(answerer, retriever, s.k, folds, "drcd", emb)
         if bulletin_questions and bulletin_corpus:
             bq = load_questions(bulletin_questions)
             r2, _ = build_retriever(s, [bulletin_corpus], bq, log)
-            memo.warm(sentence_texts(r2))
             a2 = ExtractiveAnswerer(memo, r2.index.lexical, s.extractive)
-            groups += collect(a2, r2, bq, s.k, lambda q: q.id, folds, 0, log, emb)
+            groups += collect(a2, r2, bq, s.k, lambda q: q.id, folds, 0, log, emb, memo)
             groups += off_topic_groups(a2, r2, s.k, folds, "bulletin", emb)
     finally:
         cache.close()
