@@ -37,6 +37,7 @@ from ..index import LexicalIndex
 from ..search import Query
 from ..text import (acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
                     squash, tokenize, type_fit, word_frequency)
+from ..text.pinyin import names_found, pinyin_names
 from ..text.overlap import longest_common_substring, numbers_of, plain, question_core
 from ..text.window import answer_window
 from ..types import Answer, Citation, Hit, SearchResult
@@ -127,9 +128,12 @@ class ExtractiveAnswerer:
         sims = sv @ query.vector
         mu, sd = query.baseline or (float(sims.mean()), float(max(sims.std(), 1e-3)))
         cross = query.lang != language(hits[0].chunk.text)
+        names = pinyin_names(query.text) if cross else []
         for c, sim, hd in zip(cands, sims, heads):
             c.z = (float(sim) - mu) / sd
-            c.coverage = 0.0 if cross else coverage(query.terms, self._tokens(f"{hd} {c.text}"))
+            # across languages terms cannot be compared; names written in pinyin can (Huaxia: 华夏)
+            c.coverage = names_found(names, f"{hd} {c.text}") if cross else coverage(query.terms,
+                                                                                     self._tokens(f"{hd} {c.text}"))
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)
