@@ -212,6 +212,8 @@ class ExtractiveAnswerer:
         """Does this sentence support an answer? Returns (ok, why not)."""
         s = self.settings
         if query.lang != language(best.text):
+            if anchors:  # across languages: the pinyin names no passage found holds (Yinggu for 盈古)
+                return False, f"the passages found do not mention {', '.join(anchors)}"
             context = normalize(f"{best.hit.chunk.title} {best.hit.chunk.section} {best.hit.chunk.text}")
             missing = [a for a in acronyms(query.text) if a.lower() not in context]
             if missing:  # GDP, 5G... are written as they are in Chinese text too
@@ -251,6 +253,9 @@ class ExtractiveAnswerer:
             return self._refusal(query, hits_all, note, f"no {kind} in the retrieved passages" if kind != "other"
                                  else "no sentences")
         anchors = self.anchors(query)
+        if query.lang != language(cands[0].text):
+            contexts = [f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits]
+            anchors = [n for n in pinyin_names(query.text) if not any(names_found([n], c) for c in contexts)]
         ok, why = self.supports(query, cands[0], anchors)
         if not ok:
             return self._refusal(query, hits_all, note, why)

@@ -9,13 +9,44 @@ from .chars import CJK, has_cjk
 
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _NOT_NAMES = set("what which when where whom whose does according there their these those about into from "
-                 "with have many much long were after before since".split())
+                 "with have many much long were after before since china chinese".split())
 _CJK_RUN = re.compile(rf"[{CJK}]+")
 
 
+@functools.lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's dictionary; ü written u or v)."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for r in readings.split(","):
+            plain = "".join(ch for ch in unicodedata.normalize("NFKD", r) if not unicodedata.combining(ch))
+            if plain.isascii() and plain.isalpha():
+                out.add(plain.lower())
+                if "\u0308" in unicodedata.normalize("NFKD", r):
+                    out.add(plain.lower().replace("u", "v"))
+    out -= {"m", "n", "ng", "hm", "hng", "r", "ê"}  # interjections: any English word would parse
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_pinyin(word: str) -> bool:
+    """Does ``word`` split into pinyin syllables (Qingdao, Huaxia, Yinggu; not Zone, Biotech)?"""
+    w = word.lower()
+    syl = _syllables()
+    ok = [True] + [False] * len(w)
+    for i in range(1, len(w) + 1):
+        ok[i] = any(ok[j] and w[j:i] in syl for j in range(max(0, i - 6), i))
+    return ok[-1]
+
+
 def pinyin_names(question: str) -> list[str]:
-    """Capitalised words of an English question that may be Chinese names in pinyin (lower case)."""
-    return list(dict.fromkeys(w.lower() for w in _NAME.findall(question or "") if w.lower() not in _NOT_NAMES))
+    """Capitalised words of an English question that read as pinyin: Chinese names (lower case)."""
+    return list(dict.fromkeys(w.lower() for w in _NAME.findall(question or "")
+                              if w.lower() not in _NOT_NAMES and is_pinyin(w)))
 
 
 @functools.lru_cache(maxsize=8192)
