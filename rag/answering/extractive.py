@@ -111,8 +111,9 @@ class ExtractiveAnswerer:
                     best, best_score = window, score
         return best
 
-    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        """Every sentence of the passages, best first."""
+    def candidates(self, query: Query, hits: list[Hit], embed: bool = True) -> list[Candidate]:
+        """Every sentence of the passages, best first; ``embed=False`` gives each sentence its
+        passage's meaning score instead of its own (no sentence embedded: the learned selector)."""
         s = self.settings
         cands = []
         for i, h in enumerate(hits):
@@ -123,14 +124,18 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
-        sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
-                                          urgent=True)
-        sims = sv @ query.vector
+        if embed:
+            sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
+                                              urgent=True)
+            sims = sv @ query.vector
+        else:
+            sims = np.asarray([np.nan if c.hit.dense_score is None else c.hit.dense_score for c in cands],
+                              np.float64)
         mu, sd = query.baseline or (float(sims.mean()), float(max(sims.std(), 1e-3)))
         cross = query.lang != language(hits[0].chunk.text)
         names = pinyin_names(query.text) if cross else []
         for c, sim, hd in zip(cands, sims, heads):
-            c.z = (float(sim) - mu) / sd
+            c.z = (float(sim) - mu) / sd if sim == sim else 0.0  # lexical mode: no cosine of the passage
             # across languages terms cannot be compared; names written in pinyin can (Huaxia: 华夏)
             c.coverage = names_found(names, f"{hd} {c.text}") if cross else coverage(query.terms,
                                                                                      self._tokens(f"{hd} {c.text}"))
@@ -155,22 +160,21 @@ class ExtractiveAnswerer:
                 context = normalize(squash(f"{ch.title}{ch.section}{ch.text}"))
                 missing = float(any(normalize(squash(w)) not in context for w in anchors))
                 dense = c.hit.dense_score
-                pz = (dense - mu) / sd if dense is not None else float("nan")
+                pz = min(10.0, max(-5.0, (dense - mu) / sd)) if dense is not None else 0.0  # lexical mode: none
                 per_hit[c.n_hit] = (pcov, missing, pz)
-        best_z = max(c.z for c in cands)
+        best_pz = max(v[2] for v in per_hit.values())
         best_cov = max(c.coverage for c in cands)
         rows = []
         for c in cands:
             pcov, missing, pz = per_hit[c.n_hit]
             cross = float(query.lang != language(c.text))
             scov = 0.0 if cross else coverage(query.terms, self._tokens(c.text))
-            z = min(10.0, max(-5.0, c.z))
             fit_loose = type_fit(query.asked, c.text, False)
             asks = float(query.kind != "other")
             text = plain(c.text)
             lcs = longest_common_substring(core, text) / max(1, len(core))
             shared = len(qnums & numbers_of(c.text)) / len(qnums) if qnums else 0.0
-            rows.append([z, z - best_z, z if pz != pz else min(10.0, max(-5.0, pz)), c.coverage, c.coverage - best_cov,
+            rows.append([pz, pz - best_pz, c.coverage, c.coverage - best_cov,
                          scov, pcov, c.fit, fit_loose, asks, c.fit * asks, float(c.hit.relevance),
                          1.0 / (1 + c.n_hit), c.position / max(1, c.n_sentences - 1), float(c.position == 0),
                          float(np.log1p(len(c.text))), lcs, shared, float(bool(qnums)), missing, cross, n_terms])
@@ -281,7 +285,7 @@ class ExtractiveAnswerer:
 
     def _answer_learned(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
         s = self.settings
-        cands = self.candidates(query, usable)
+        cands = self.candidates(query, usable, embed=False)
         if not cands:
             return self._refusal(query, hits, note, "no sentences")
         anchors = self.anchors(query)

@@ -1,12 +1,13 @@
 """The learned answer selector: which sentence of the retrieved passages answers, and how sure.
 
 Every candidate sentence gets the features of :data:`FEATURES` (term coverage weighted by IDF,
-the asked-for kind present, meaning against the corpus baseline, the passage's retrieval score
+the asked-for kind present, its passage's meaning against the corpus baseline, retrieval score
 and rank, position, length, the longest run of the question's characters it repeats, numbers
 shared, rare question words missing from its passage...). A logistic model trained on DRCD
 (``rag train selector``; :mod:`rag.evals.selector_train`) scores them; the best one's score,
 calibrated (Platt scaling on held-out folds), is the probability that it answers the question.
-Below the threshold chosen at training, the answerer refuses.
+Below the threshold chosen at training, the answerer refuses. No sentence is embedded (the
+passage's cosine is already known from the search), so answers cost a few milliseconds.
 
 The model is a small JSON file (``selector.json`` beside this module, or
 ``Settings.extractive.selector_model``): feature names, standardisation, weights, calibration,
@@ -26,9 +27,8 @@ BUNDLED = Path(__file__).with_name("selector.json")
 MODEL_FORMAT = 1
 
 FEATURES = (
-    "z",                # meaning: (sentence cosine - corpus mean) / corpus std, clipped to [-5, 10]
-    "z_gap",            # z less the best z among the candidates
-    "passage_z",        # the passage's cosine against the same baseline
+    "passage_z",        # meaning: (the passage's cosine - corpus mean) / corpus std, clipped to [-5, 10]
+    "passage_z_gap",    # passage_z less the best among the candidates' passages
     "coverage",         # IDF-weighted share of the question's terms in the sentence (+ title/section)
     "coverage_gap",     # coverage less the best coverage among the candidates
     "sentence_coverage",  # the same, in the sentence alone

@@ -33,9 +33,8 @@ import numpy as np
 from ..answering.extractive import ExtractiveAnswerer
 from ..answering.selector import FEATURES, SelectorModel, fit_logistic
 from ..config import Settings
-from ..embed import EmbeddingCache, embed_passages_cached
 from ..search import Query, Retriever
-from ..text import language, split_sentences, squash
+
 from ..types import Hit
 from . import metrics as M
 from .build import Builder, prepare_corpus
@@ -81,25 +80,6 @@ class TrainReport:
     metrics: dict = field(default_factory=dict)
 
 
-class MemoEmbedder:
-    """The embedder, with passages looked up in memory and the embedding cache first."""
-
-    def __init__(self, embedder, cache: EmbeddingCache | None):
-        self._emb, self._cache, self._memo = embedder, cache, {}
-
-    def __getattr__(self, name):
-        return getattr(self._emb, name)
-
-    def warm(self, texts: list[str]) -> None:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if todo:
-            self._memo.update(zip(todo, embed_passages_cached(self._emb, todo, self._cache)))
-
-    def embed_passages(self, texts, progress=None, urgent: bool = False) -> np.ndarray:
-        self.warm(list(texts))
-        return np.stack([self._memo[t] for t in texts]) if texts else np.zeros((0, self._emb.dim), np.float32)
-
-
 def fold_of(key: str, folds: int) -> int:
     return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % folds
 
@@ -122,7 +102,7 @@ def queries(retriever: Retriever, texts: list[str], embedder) -> list[Query]:
 
 def _labels(answerer: ExtractiveAnswerer, q: Query, hits: list[Hit], gold: Callable[[Hit], bool],
             keys: list[str], refs: list[str], negative: bool) -> tuple[np.ndarray, np.ndarray, bool]:
-    cands = answerer.candidates(q, hits)
+    cands = answerer.candidates(q, hits, embed=False)
     if not cands:
         return np.zeros((0, len(FEATURES))), np.zeros(0), False
     X = answerer.features(q, cands, answerer.anchors(q))
@@ -139,22 +119,11 @@ def _labels(answerer: ExtractiveAnswerer, q: Query, hits: list[Hit], gold: Calla
     return X[keep], np.asarray(y), any(y)
 
 
-def _sentences_of(hits: list[Hit]) -> list[str]:
-    out = []
-    for h in hits:
-        ch = h.chunk
-        head = ch.section or ch.title
-        out += [f"{head}\n{ch.text[a:b]}" if head else ch.text[a:b] for a, b in split_sentences(ch.text)]
-    return out
-
-
 def collect(answerer: ExtractiveAnswerer, retriever: Retriever, questions: list[Question], k: int,
             fold_key: Callable[[Question], str], folds: int, negatives_every: int, log: Log,
-            embedder, memo: MemoEmbedder) -> list[Group]:
-    """The candidate rows of every question (and of the no-paragraph negatives).
-
-    First every search, then the sentences of every passage found embedded in one go (through
-    the embedding cache), then the features."""
+            embedder) -> list[Group]:
+    """The candidate rows of every question (and of the no-paragraph negatives): the questions
+    embedded in batches, then every search, then the features."""
     qs = queries(retriever, [q.question for q in questions], embedder)
     t0 = time.perf_counter()
     jobs = []  # (question, query, hits, negative)
@@ -166,9 +135,7 @@ def collect(answerer: ExtractiveAnswerer, retriever: Retriever, questions: list[
                 jobs.append((item, q, [h for h in hits if not item.in_gold(h.chunk.doc_id)][:k], True))
         else:
             jobs.append((item, q, retriever.search(q, k=k).hits, True))
-    log(f"  {len(questions)} questions searched ({time.perf_counter() - t0:.0f}s); embedding their sentences")
-    memo.warm([t for _, _, hits, _ in jobs for t in _sentences_of(hits)])
-    log(f"  sentences embedded ({time.perf_counter() - t0:.0f}s)")
+    log(f"  {len(questions)} questions searched ({time.perf_counter() - t0:.0f}s)")
     groups: list[Group] = []
     for item, q, hits, negative in jobs:
         fold = fold_of(fold_key(item), folds)
@@ -315,23 +282,17 @@ def run(settings: Settings, drcd: Path, bulletin_questions: Path | None, bulleti
         questions = sorted(questions, key=lambda q: (key[q.id], q.id))[:max_questions]
         questions.sort(key=lambda q: q.id)
     retriever, emb = build_retriever(s, [drcd / "corpus.jsonl"], questions, log)
-    cache = EmbeddingCache(s.cache_dir, emb.fingerprint)
-    groups: list[Group] = []
-    try:
-        memo = MemoEmbedder(emb, cache)
-        answerer = ExtractiveAnswerer(memo, retriever.index.lexical, s.extractive)
-        log(f"DRCD: {len(questions)} questions")
-        groups += collect(answerer, retriever, questions, s.k, lambda q: article_of(q.gold_doc_ids[0])
-                          if q.gold_doc_ids else q.id, folds, 3, log, emb, memo)
-        groups += off_topic_groups(answerer, retriever, s.k, folds, "drcd", emb)
-        if bulletin_questions and bulletin_corpus:
-            bq = load_questions(bulletin_questions)
-            r2, _ = build_retriever(s, [bulletin_corpus], bq, log)
-            a2 = ExtractiveAnswerer(memo, r2.index.lexical, s.extractive)
-            groups += collect(a2, r2, bq, s.k, lambda q: q.id, folds, 0, log, emb, memo)
-            groups += off_topic_groups(a2, r2, s.k, folds, "bulletin", emb)
-    finally:
-        cache.close()
+    answerer = ExtractiveAnswerer(emb, retriever.index.lexical, s.extractive)
+    log(f"DRCD: {len(questions)} questions")
+    groups = collect(answerer, retriever, questions, s.k, lambda q: article_of(q.gold_doc_ids[0])
+                     if q.gold_doc_ids else q.id, folds, 3, log, emb)
+    groups += off_topic_groups(answerer, retriever, s.k, folds, "drcd", emb)
+    if bulletin_questions and bulletin_corpus:
+        bq = load_questions(bulletin_questions)
+        r2, _ = build_retriever(s, [bulletin_corpus], bq, log)
+        a2 = ExtractiveAnswerer(emb, r2.index.lexical, s.extractive)
+        groups += collect(a2, r2, bq, s.k, lambda q: q.id, folds, 0, log, emb)
+        groups += off_topic_groups(a2, r2, s.k, folds, "bulletin", emb)
     kinds: dict[str, int] = {}
     for g in groups:
         kinds[g.kind] = kinds.get(g.kind, 0) + 1

@@ -95,6 +95,7 @@ def test_features_of_hand_made_sentences(built, fake):
     assert "项目" in cands[best].text
     assert X[best, f["fit"]] == 1.0 and X[best, f["asks_kind"]] == 1.0 and X[best, f["has_numbers"]] == 1.0
     assert X[best, f["numbers_shared"]] == 1.0  # 2023 is in it
+    assert X[best, f["coverage_gap"]] == 0.0 and (X[:, f["passage_z_gap"]] <= 0).all()
     assert X[best, f["coverage_gap"]] == 0.0 and (X[:, f["coverage_gap"]] <= 0).all()
     assert ((0 <= X[:, f["position"]]) & (X[:, f["position"]] <= 1)).all()
     assert X[:, f["lcs"]].max() > 0.2
