@@ -40,8 +40,9 @@ def test_training_is_deterministic_and_learns_the_signal():
         X = rng.normal(size=(6, len(FEATURES)))
         y = np.zeros(6)
         if i % 4:  # answerable: the row with the highest coverage is the answer
-            j = int(np.argmax(X[:, 3]))
-            X[j, 3] += 2
+            c = FEATURES.index("coverage")
+            j = int(np.argmax(X[:, c]))
+            X[j, c] += 2
             y[j] = 1
             groups.append(Group(f"q{i}", fold_of(f"q{i}", 5), "answerable", X, y, True))
         else:
