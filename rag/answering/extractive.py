@@ -290,6 +290,10 @@ class ExtractiveAnswerer:
             return self._refusal(query, hits, note, "no sentences")
         anchors = self.anchors(query)
         cands = self.select(query, cands, anchors)
+        if query.kind in s.hard_types:  # a number, a date asked for: the answer holds one
+            cands = [c for c in cands if type_fit(query.asked, c.text, False)]
+            if not cands:
+                return self._refusal(query, hits, note, f"no {query.kind} in the retrieved passages")
         best, threshold = cands[0], self.threshold
         if best.probability < threshold:
             return self._refusal(query, hits, note, f"the best sentence answers with probability {best.probability:.2f} "
