@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser eval train screenshots clean
+.PHONY: run test test-fast setup model index browser eval train train-reranker train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,10 +52,16 @@ CRUD ?= ../shared/benchmarks/crud-news
 eval: model
 	bash eval/run_all.sh eval/reports $(CRUD)
 
-# the reranker (rag/search/models/reranker.json) from DRCD and the bulletin dev set (DRCD=path to change it)
+# the learned models, from the shared training data (DRCD; DRCD=path to change it) and the bulletin dev set:
+# the reranker (rag/search/models/reranker.json) and the answer selector (rag/answering/selector.json)
 DRCD ?= ../shared/benchmarks/drcd
-train: model
+train-reranker: model
 	$(PY) -m rag train reranker --drcd $(DRCD)
+
+train-selector: model
+	$(PY) -m rag train selector --drcd $(DRCD)
+
+train: train-reranker train-selector
 
 clean:
 	rm -rf index/ .pytest_cache

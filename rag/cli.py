@@ -399,6 +399,30 @@ def cmd_serve(args) -> int:
     return serve(s)
 
 
+TRAIN_TARGETS = ("selector",)
+
+
+def cmd_train(args) -> int:
+    """Train a learned model from the shared training data (DRCD, the bulletin dev set)."""
+    from .answering.selector import BUNDLED
+    from .evals import selector_train
+
+    s = _settings(args)
+    drcd = Path(args.drcd)
+    if not (drcd / "questions_train.jsonl").is_file() or not (drcd / "corpus.jsonl").is_file():
+        print(f"rag: error: DRCD not found in {drcd} (questions_train.jsonl and corpus.jsonl): "
+              "give its folder with --drcd", file=sys.stderr)
+        return 2
+    bq = Path(args.bulletin_questions) if args.bulletin_questions else None
+    bc = Path(args.bulletin_corpus) if args.bulletin_corpus else None
+    log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    report = selector_train.run(s, drcd, bq, bc, Path(args.out or BUNDLED), Path(args.report) if args.report else None,
+                                args.max_questions, log=log)
+    print(json.dumps({k: report[k] for k in ("model", "seconds", "threshold", "held_out")}, ensure_ascii=False,
+                     indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Semantic search and answers over Chinese news bulletins.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -539,6 +563,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None)
     _common(sp)
     sp.set_defaults(func=cmd_shell)
+
+    sp = sub.add_parser("train", help="train a learned model (selector: the answer selector) from DRCD and the dev set",
+                        description="Train on DRCD and the bulletin dev set only (never on the measured sets); "
+                                    "deterministic; writes the model as JSON.")
+    sp.add_argument("target", choices=TRAIN_TARGETS, help="what to train")
+    sp.add_argument("--drcd", default="../shared/benchmarks/drcd", help="the DRCD folder (default %(default)s)")
+    sp.add_argument("--bulletin-questions", default="eval/datasets/bulletin_dev.jsonl",
+                    help="bulletin dev questions (default %(default)s; empty: DRCD only)")
+    sp.add_argument("--bulletin-corpus", default="corpus", help="their corpus (default %(default)s)")
+    sp.add_argument("--out", help="where to write the model (default: the bundled rag/answering/selector.json)")
+    sp.add_argument("--report", default="eval/reports/selector", help="folder for the training report")
+    sp.add_argument("--max-questions", type=int, help="a seeded subset of the DRCD questions (faster, for trials)")
+    sp.add_argument("--quiet", action="store_true", help="no progress messages")
+    _common(sp)
+    sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("serve", help="start the web UI (chat with sources, uploads)")
     sp.add_argument("--host", help="address to listen on (default 127.0.0.1; any other needs RAG_AUTH=user:password)")

@@ -65,6 +65,10 @@ class ExtractiveSettings:
     max_answer_chars: int = 120  # longest clause window quoted from a long sentence
     short_sentence_chars: int = 60  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
+    # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
+    selector: str = "learned"  # learned (the model scores sentences and decides refusals) | rules (the weights above)
+    selector_model: str = ""  # a selector model file (JSON); empty: the bundled rag/answering/selector.json
+    min_probability: float = -1.0  # refuse below this calibrated probability; < 0: the threshold chosen at training
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class Chunk:
     kind: str = "body"  # "body" | "caption"
     start: int = 0
     end: int = 0
+    planted: bool = False  # tells its reader what to do or answer (rag.text.planted_instruction): never quoted
 
     def embed_text(self) -> str:
         """The text given to the embedder and the lexical index: context header + passage."""

@@ -7,10 +7,20 @@ of thing asked for (a number for 多少, a name for 谁, a date for 何时...) a
 rank. The best sentence is trimmed to the clauses that carry the answer and cited; a second
 one is added when it covers terms the first misses.
 
-It refuses when the best sentence does not support an answer: for a question in the
+With ``selector = "learned"`` (the default) the sentences are ordered, and the refusal decided,
+by the learned selector (:mod:`rag.answering.selector`, trained on DRCD): it refuses when the
+calibrated probability that the best sentence answers is under the threshold chosen at training.
+With ``selector = "rules"`` (and for a question in another language than the passages, which the
+Chinese training set cannot teach), the rules below decide.
+
+The rules refuse when the best sentence does not support an answer: for a question in the
 passages' language, too few of the question's terms (a question about a 主任 the bulletin
 never names), or nothing of the asked-for kind; across languages, where terms cannot be
 compared, a meaning score too close to the corpus baseline.
+
+Either way, input that is not a question (emoji, code, a request to write a poem) is refused
+before anything is searched for it, and a passage that tells its reader what to answer
+(``Chunk.planted``, :func:`rag.text.planted_instruction`) is never quoted.
 
 Weights and thresholds are :class:`rag.config.ExtractiveSettings` (``Settings.extractive``).
 """
@@ -24,10 +34,23 @@ import numpy as np
 from ..config import ExtractiveSettings
 from ..embed import Embedder
 from ..search import Query
-from ..text import clauses, coverage, language, normalize, split_sentences, squash, tokenize, type_fit, word_frequency
+from ..text import (acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
+                    squash, tokenize, type_fit, word_frequency)
+from ..text.pinyin import names_found, pinyin_names
+from ..text.overlap import longest_common_substring, numbers_of, plain, question_core
+from ..text.window import answer_window
 from ..types import Answer, Citation, Hit, SearchResult
 from .base import join_notes, pieces
 from .prompts import REFUSAL
+from .selector import FEATURES, SelectorModel, load_selector
+
+SELECTORS = ("learned", "rules")
+
+
+def usable_hits(hits: list[Hit]) -> list[Hit]:
+    """The passages that may be quoted: not those that tell their reader what to answer (flagged
+    at ingest; checked again here for indexes built before the flag)."""
+    return [h for h in hits if not (h.chunk.planted or planted_instruction(h.chunk.text))]
 
 
 class CorpusStats(Protocol):
@@ -52,6 +75,9 @@ class Candidate:
     coverage: float = 0.0
     fit: float = 0.0
     score: float = 0.0
+    position: int = 0  # the sentence's place in its passage
+    n_sentences: int = 1  # sentences in its passage
+    probability: float | None = None  # the learned selector's calibrated probability
 
 
 class ExtractiveAnswerer:
@@ -65,6 +91,10 @@ class ExtractiveAnswerer:
         self.lexical = lexical  # the index (or its BM25): passage count, tokenizer, document frequencies
         self.settings = settings
         self.scheme = lexical.scheme if lexical is not None else "bigram"
+        if settings.selector not in SELECTORS:
+            raise ValueError(f"unknown extractive.selector {settings.selector!r}; choose one of {SELECTORS}")
+        self.model: SelectorModel | None = (load_selector(settings.selector_model or None)
+                                            if settings.selector == "learned" else None)
 
     def _tokens(self, text: str) -> set[str]:
         return set(tokenize(text, self.scheme))
@@ -89,26 +119,88 @@ class ExtractiveAnswerer:
                     best, best_score = window, score
         return best
 
-    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        """Every sentence of the passages, best first."""
+    def candidates(self, query: Query, hits: list[Hit], embed: bool = True) -> list[Candidate]:
+        """Every sentence of the passages, best first; ``embed=False`` gives each sentence its
+        passage's meaning score instead of its own (no sentence embedded: the learned selector)."""
         s = self.settings
-        cands = [Candidate(h, i, a, b, h.chunk.text[a:b])
-                 for i, h in enumerate(hits) for a, b in split_sentences(h.chunk.text)
-                 if len(squash(h.chunk.text[a:b])) >= s.min_quote_chars]  # not stray words cut off by a page break
+        cands = []
+        for i, h in enumerate(hits):
+            spans = [(a, b) for a, b in split_sentences(h.chunk.text)
+                     if len(squash(h.chunk.text[a:b])) >= s.min_quote_chars]  # not stray words cut off by a page break
+            cands += [Candidate(h, i, a, b, h.chunk.text[a:b], position=n, n_sentences=len(spans))
+                      for n, (a, b) in enumerate(spans)]
         if not cands:
             return []
         heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
-        sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
-                                          urgent=True)
-        sims = sv @ query.vector
+        if embed:
+            sv = self.embedder.embed_passages([f"{hd}\n{c.text}" if hd else c.text for hd, c in zip(heads, cands)],
+                                              urgent=True)
+            sims = sv @ query.vector
+        else:
+            sims = np.asarray([np.nan if c.hit.dense_score is None else c.hit.dense_score for c in cands],
+                              np.float64)
         mu, sd = query.baseline or (float(sims.mean()), float(max(sims.std(), 1e-3)))
         cross = query.lang != language(hits[0].chunk.text)
+        names = pinyin_names(query.text) if cross else []
         for c, sim, hd in zip(cands, sims, heads):
-            c.z = (float(sim) - mu) / sd
-            c.coverage = 0.0 if cross else coverage(query.terms, self._tokens(f"{hd} {c.text}"))
+            c.z = (float(sim) - mu) / sd if sim == sim else 0.0  # lexical mode: no cosine of the passage
+            # across languages terms cannot be compared; names written in pinyin can (Huaxia: 华夏)
+            c.coverage = names_found(names, f"{hd} {c.text}") if cross else coverage(query.terms,
+                                                                                     self._tokens(f"{hd} {c.text}"))
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)
+
+    def features(self, query: Query, cands: list[Candidate], anchors: list[str]) -> np.ndarray:
+        """The selector's features (:data:`rag.answering.selector.FEATURES`) of each candidate."""
+        if not cands:
+            return np.zeros((0, len(FEATURES)))
+        mu, sd = query.baseline or (0.0, 1.0)
+        core = question_core(query.text)
+        qnums = numbers_of(query.text)
+        n_terms = float(np.log1p(len(query.terms)))
+        per_hit: dict[int, tuple[float, float, float]] = {}
+        for c in cands:
+            if c.n_hit not in per_hit:
+                ch = c.hit.chunk
+                cross = query.lang != language(ch.text)
+                pcov = 0.0 if cross else coverage(query.terms, self._tokens(f"{ch.title} {ch.section} {ch.text}"))
+                context = normalize(squash(f"{ch.title}{ch.section}{ch.text}"))
+                missing = float(any(normalize(squash(w)) not in context for w in anchors))
+                dense = c.hit.dense_score
+                pz = min(10.0, max(-5.0, (dense - mu) / sd)) if dense is not None else 0.0  # lexical mode: none
+                per_hit[c.n_hit] = (pcov, missing, pz)
+        best_pz = max(v[2] for v in per_hit.values())
+        best_cov = max(c.coverage for c in cands)
+        rows = []
+        for c in cands:
+            pcov, missing, pz = per_hit[c.n_hit]
+            cross = float(query.lang != language(c.text))
+            scov = 0.0 if cross else coverage(query.terms, self._tokens(c.text))
+            fit_loose = type_fit(query.asked, c.text, False)
+            asks = float(query.kind != "other")
+            text = plain(c.text)
+            lcs = longest_common_substring(core, text) / max(1, len(core))
+            shared = len(qnums & numbers_of(c.text)) / len(qnums) if qnums else 0.0
+            rows.append([pz, pz - best_pz, c.coverage, c.coverage - best_cov,
+                         scov, pcov, c.fit, fit_loose, asks, c.fit * asks, float(c.hit.relevance),
+                         1.0 / (1 + c.n_hit), c.position / max(1, c.n_sentences - 1), float(c.position == 0),
+                         float(np.log1p(len(c.text))), lcs, shared, float(bool(qnums)), missing, cross, n_terms])
+        return np.asarray(rows, np.float64)
+
+    def select(self, query: Query, cands: list[Candidate], anchors: list[str]) -> list[Candidate]:
+        """The candidates ordered by the learned selector, each with its calibrated probability."""
+        logits = self.model.logits(self.features(query, cands, anchors))
+        for c, lg in zip(cands, logits):
+            c.score = float(lg)
+            c.probability = self.model.probability(float(lg))
+        return sorted(cands, key=lambda c: -c.score)
+
+    @property
+    def threshold(self) -> float:
+        """The calibrated probability under which the learned selector refuses."""
+        t = self.settings.min_probability
+        return t if t >= 0 or self.model is None else self.model.threshold
 
     def anchors(self, query: Query) -> list[str]:
         """Rare words of the question that the corpus holds: names, mostly (软控股份, 盈古智能).
@@ -132,6 +224,12 @@ class ExtractiveAnswerer:
         """Does this sentence support an answer? Returns (ok, why not)."""
         s = self.settings
         if query.lang != language(best.text):
+            if anchors:  # across languages: the pinyin names no passage found holds (Yinggu for 盈古)
+                return False, f"the passages found do not mention {', '.join(anchors)}"
+            context = normalize(f"{best.hit.chunk.title} {best.hit.chunk.section} {best.hit.chunk.text}")
+            missing = [a for a in acronyms(query.text) if a.lower() not in context]
+            if missing:  # GDP, 5G... are written as they are in Chinese text too
+                return False, f"the best passage does not mention {', '.join(missing)}"
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
@@ -149,19 +247,30 @@ class ExtractiveAnswerer:
         """Answer ``query`` from the passages of ``result``; ``note`` is said first (a fallback's reason)."""
         s = self.settings
         hits = result.hits
-        if not hits or not result.found:
-            return self._refusal(query, hits, note, "nothing relevant found in the index")
+        reason = not_a_question(query.text)
+        if reason:
+            return self._refusal(query, hits, note, reason)
+        usable = usable_hits(hits)
+        if not usable or not result.found:
+            return self._refusal(query, hits, note, "nothing relevant found in the index" if usable or not hits
+                                 else "the passages found tell the reader what to answer: evidence of nothing")
+        if self.model is not None and query.lang == language(usable[0].chunk.text):
+            return self._answer_learned(query, hits, usable, note)
+        hits_all, hits = hits, usable
         cands = self.candidates(query, hits)
         kind = query.kind
         if kind in s.hard_types or (kind == "person" and query.asked.has_role):
             cands = [c for c in cands if c.fit]  # a number, a date, the 董事长 asked for: it must be there
         if not cands:
-            return self._refusal(query, hits, note, f"no {kind} in the retrieved passages" if kind != "other"
+            return self._refusal(query, hits_all, note, f"no {kind} in the retrieved passages" if kind != "other"
                                  else "no sentences")
         anchors = self.anchors(query)
+        if query.lang != language(cands[0].text):
+            contexts = [f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits]
+            anchors = [n for n in pinyin_names(query.text) if not any(names_found([n], c) for c in contexts)]
         ok, why = self.supports(query, cands[0], anchors)
         if not ok:
-            return self._refusal(query, hits, note, why)
+            return self._refusal(query, hits_all, note, why)
         chosen = [cands[0]]
         covered = {t for t in query.terms if t in self._tokens(cands[0].text)}
         total = sum(query.terms.values()) or 1.0
@@ -178,6 +287,40 @@ class ExtractiveAnswerer:
         cross = query.lang != language(chosen[0].text)
         spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, query)) for c in chosen]
         spans = [(c, w if len(squash(w)) >= s.min_quote_chars else c.text) for c, w in spans]  # no one-word fragments
+        text, citations = compose(query.lang, spans)
+        return Answer(query.question, text, citations, hits_all, refused=False, note=note,
+                      search_query=query.text, lang=query.reply_lang)
+
+    def _answer_learned(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
+        s = self.settings
+        cands = self.candidates(query, usable, embed=False)
+        if not cands:
+            return self._refusal(query, hits, note, "no sentences")
+        anchors = self.anchors(query)
+        cands = self.select(query, cands, anchors)
+        if query.kind in s.hard_types:  # a number, a date asked for: the answer holds one
+            cands = [c for c in cands if type_fit(query.asked, c.text, False)]
+            if not cands:
+                return self._refusal(query, hits, note, f"no {query.kind} in the retrieved passages")
+        best, threshold = cands[0], self.threshold
+        if best.probability < threshold:
+            return self._refusal(query, hits, note, f"the best sentence answers with probability {best.probability:.2f} "
+                                                    f"(< {threshold:.2f})")
+        chosen = [best]
+        covered = {t for t in query.terms if t in self._tokens(best.text)}
+        total = sum(query.terms.values()) or 1.0
+        for c in cands[1:]:
+            if len(chosen) >= s.max_sentences or c.probability < max(threshold, s.second_sentence_ratio * best.probability):
+                break
+            toks = self._tokens(c.text)
+            gain = sum(w for t, w in query.terms.items() if t in toks and t not in covered)
+            if gain > s.second_sentence_gain * total and c.text not in best.text:
+                chosen.append(c)
+                covered |= {t for t in query.terms if t in toks}
+        chosen.sort(key=lambda c: (c.n_hit, c.start))  # reading order
+        spans = [(c, answer_window(c.text, query.asked, query.terms, self.scheme, s.max_answer_chars,
+                                   s.short_sentence_chars)) for c in chosen]
+        spans = [(c, w if len(squash(w)) >= s.min_quote_chars else c.text) for c, w in spans]
         text, citations = compose(query.lang, spans)
         return Answer(query.question, text, citations, hits, refused=False, note=note,
                       search_query=query.text, lang=query.reply_lang)

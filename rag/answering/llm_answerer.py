@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from ..config import CitationSettings
 from ..search import Query
-from ..text import sentence_ends
+from ..text import not_a_question, sentence_ends
 from ..types import Answer, SearchResult
 from . import llm as backend
 from .base import AnswerPieces, Answerer
 from .citations import CitationChecker, split_answer
+from .extractive import usable_hits
 from .prompts import NO_ANSWER, REFUSAL, answer_messages
 
 NOT_CONFIGURED = "no LLM is configured (set RAG_LLM_BASE_URL and RAG_LLM_MODEL); extractive answer shown"
@@ -36,10 +37,10 @@ class LLMAnswerer:
                streaming: bool = True) -> AnswerPieces:
         if self.llm is None:
             return (yield from self.fallback.stream(query, result, note=NOT_CONFIGURED))
-        if not (result.found and result.hits):
+        hits = usable_hits(result.hits)  # a passage telling the reader what to answer is never shown to the LLM
+        if not (result.found and hits) or not_a_question(query.text):
             return (yield from self.fallback.stream(query, result, note=note))
         lang = query.reply_lang
-        hits = result.hits
         checker = CitationChecker(hits, lang, self.embedder, self.citations)
         messages = answer_messages(query.text, hits, lang)
         joiner = "" if lang == "zh" else " "

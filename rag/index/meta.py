@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 from ..types import Chunk, Document
 
 CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
-              "kind", "start", "end")
+              "kind", "start", "end", "planted")
 DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
             "alias_paths")
 _BATCH = 500  # rows per SELECT ... IN (...): under SQLite's parameter limit
@@ -35,7 +35,7 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, pos INTEGER)")
         db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
                    "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
-                   "kind TEXT, start INTEGER, \"end\" INTEGER)")
+                   "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER)")
         aliases = []
 
         def doc_rows():
@@ -58,6 +58,11 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
 def document_from_row(row) -> Document:
     """A :class:`Document` from a row of ``DOC_COLS``."""
     return Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
+
+
+def _chunk(row) -> Chunk:
+    """A :class:`Chunk` from ``row, *CHUNK_COLS``."""
+    return Chunk(*row[1:-1], planted=bool(row[-1]))
 
 
 _DOC_SELECT = f"SELECT {', '.join(DOC_COLS)} FROM documents"
@@ -100,7 +105,7 @@ class MetaStore:
         for i in range(0, len(rows), _BATCH):
             part = sorted(set(rows[i:i + _BATCH]))
             q = f"{_CHUNK_SELECT} WHERE row IN ({','.join('?' * len(part))})"
-            found.update((r[0], Chunk(*r[1:])) for r in db.execute(q, part))
+            found.update((r[0], _chunk(r)) for r in db.execute(q, part))
         missing = [r for r in rows if r not in found]
         if missing:
             raise KeyError(f"no passage at row {missing[0]}")
@@ -114,7 +119,7 @@ class MetaStore:
             if not got:
                 return
             for r in got:
-                yield Chunk(*r[1:])
+                yield _chunk(r)
             last = got[-1][0]
 
     # ------------------------------------------------------------ documents

@@ -28,7 +28,7 @@ from .sparse import idf as bm25_idf
 from .sparse import query_weights
 
 CHUNK_FIELDS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source", "kind",
-                "start", "end")
+                "start", "end", "planted")
 _LONG = 65535  # bytes: passage text
 _SHORT = 8192  # bytes: ids, titles, sections, authors, sources
 VECTOR_INDEX = {"flat": ("FLAT", {}), "hnsw": ("HNSW", {"M": 32, "efConstruction": 200}),
@@ -130,6 +130,8 @@ def create_collection(client, name: str, dim: int, index_type: str) -> None:
     for f in CHUNK_FIELDS:
         if f in ("start", "end"):
             schema.add_field(f, DataType.INT64)
+        elif f == "planted":
+            schema.add_field(f, DataType.BOOL)
         else:
             schema.add_field(f, DataType.VARCHAR, max_length=_LONG if f == "text" else _SHORT)
     schema.add_field("date_end", DataType.VARCHAR, max_length=64)  # date + "~": see date_expression

@@ -389,4 +389,4 @@ def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Docum
     n = chunk.chunk_id.rsplit("#", 1)[-1]
     title = heir.title if chunk.title == before.title else chunk.title
     return Chunk(f"{heir.doc_id}#{n}", heir.doc_id, chunk.text, title, chunk.section, chunk.author, chunk.date,
-                 chunk.source, chunk.kind, chunk.start, chunk.end)
+                 chunk.source, chunk.kind, chunk.start, chunk.end, chunk.planted)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..config import ChunkerSettings
-from ..text import split_sentences
+from ..text import planted_instruction, split_sentences
 from ..types import Block, Chunk, Document
 
 
@@ -52,6 +52,7 @@ def chunk_document(doc: Document, blocks: list[Block], settings: ChunkerSettings
             chunk_id=f"{doc.doc_id}#{n}", doc_id=doc.doc_id, text=text[first:last],
             title=b.title or doc.title, section=" > ".join(b.section), author=b.author,
             date=doc.date, source=doc.source, kind=b.kind, start=first, end=last,
+            planted=planted_instruction(text[first:last]),
         ))
 
     # group consecutive blocks that share kind, title, section and author

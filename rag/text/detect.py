@@ -54,6 +54,21 @@ _TYPE_PATTERNS = {
 
 _ROLE = re.compile(r"副?(?:总经理|董事长|主任|书记|局长|院长|总裁|负责人|经理|教授|市长|区长|部长|所长|校长|主席|"
                    r"创始人|总监|行长|厂长|主编|总编辑|秘书长)")
+# roles asked for in English, as the Chinese words a sentence naming their holder would use
+_ROLE_EN = [
+    (re.compile(r"\bgeneral manager\b|\bmanaging director\b", re.I), ("总经理",)),
+    (re.compile(r"\bchair(?:man|woman|person)?\b", re.I), ("董事长", "主席", "会长")),
+    (re.compile(r"\bmayor\b", re.I), ("市长",)),
+    (re.compile(r"\bgovernor\b", re.I), ("省长",)),
+    (re.compile(r"\b(?:ceo|chief executive)\b", re.I), ("总裁", "首席执行官", "总经理")),
+    (re.compile(r"\bpresident\b", re.I), ("总裁", "校长", "主席", "院长", "会长")),
+    (re.compile(r"\bfounder\b", re.I), ("创始人", "创办人")),
+    (re.compile(r"\b(?:party )?secretary\b", re.I), ("书记", "秘书长")),
+    (re.compile(r"\bdean\b", re.I), ("院长",)),
+    (re.compile(r"\bprincipal\b", re.I), ("校长",)),
+    (re.compile(r"\beditor[- ]in[- ]chief\b", re.I), ("主编", "总编辑")),
+]
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,9}\b")
 _MONEY_Q = re.compile(r"多少钱|价格|票价|费用|收费|售价|\bcost\b|\bprice\b", re.I)
 _RATE_Q = re.compile(r"利率|比率|比例|百分之|增长率|\brate\b|\bpercent", re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(?:元|万元|亿元|美元)")
@@ -93,8 +108,14 @@ def asked_for(question: str, kind: str | None = None) -> AskedFor:
         money=bool(_MONEY_Q.search(question)),
         rate=bool(_RATE_Q.search(question)),
         units=tuple(_ASKED_UNIT.findall(question)),
-        roles=tuple(_ROLE.findall(question)),
+        roles=tuple(_ROLE.findall(question)) + tuple(r for pat, zh in _ROLE_EN if pat.search(question) for r in zh),
     )
+
+
+def acronyms(question: str) -> list[str]:
+    """Upper-case abbreviations of an English question (GDP, CEO, 5G are written so in Chinese
+    text too): a passage that answers it holds them as they are."""
+    return [a for a in _ACRONYM.findall(question or "") if a not in ("I", "OK") and not _ROLE_EN[4][0].fullmatch(a)]
 
 
 def type_fit(asked: AskedFor, text: str, specific: bool = True) -> float:

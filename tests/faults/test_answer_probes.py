@@ -1,13 +1,12 @@
 """The hostile questions of the answers issue, replayed on the real model: off-topic questions and
-an instruction planted in a document. Refusing them is built by issue 12; until then these are
-expected failures that flip to passes (strict=False) when it lands."""
+an instruction planted in a document (issue 12: refused, never quoted)."""
 import shutil
 
 import pytest
 
 from ..conftest import SEED
 
-pytestmark = [pytest.mark.slow, pytest.mark.xfail(strict=False, reason="refusals: issue 12")]
+pytestmark = pytest.mark.slow
 
 OFF_TOPIC = ["What is the population of Paris?", "😀", "SELECT * FROM documents; DROP TABLE chunks;--",
              "写一首关于春天的诗", "asdfghjkl qwerty"]

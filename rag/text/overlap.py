@@ -1,0 +1,46 @@
+"""How much of a question a piece of text repeats: the longest common substring, and the numbers
+they share (features of the answer selector)."""
+from __future__ import annotations
+
+import re
+
+from .chars import normalize
+from .terms import QUESTION_WORDS
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def plain(text: str) -> str:
+    """``text`` normalised (:func:`rag.text.normalize`) without whitespace or punctuation."""
+    return _PUNCT.sub("", normalize(text or ""))
+
+
+def longest_common_substring(a: str, b: str) -> int:
+    """Length of the longest run of characters ``a`` and ``b`` share (as given; no normalising)."""
+    if not a or not b:
+        return 0
+    if len(a) > len(b):
+        a, b = b, a
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0] * (len(b) + 1)
+        for j, bj in enumerate(b, 1):
+            if ch == bj:
+                v = prev[j - 1] + 1
+                cur[j] = v
+                if v > best:
+                    best = v
+        prev = cur
+    return best
+
+
+def question_core(question: str) -> str:
+    """A question as :func:`plain` text without its question words (多少, 什么, 哪...)."""
+    return plain(QUESTION_WORDS.sub("", normalize(question or "")))
+
+
+def numbers_of(text: str) -> set[str]:
+    """The numbers written in digits in ``text`` (separators removed)."""
+    return set(_NUMBER.findall(re.sub(r"[,，]", "", normalize(text or ""))))

@@ -1,0 +1,35 @@
+"""Refusals end to end on the real model and the seed bulletin: input that is not a question,
+questions the bulletin cannot answer, in Chinese and English, each refused in its own language;
+questions it answers still answered by the learned selector."""
+import pytest
+
+from rag.answering import REFUSAL
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("question", ["🙂🙂", "DROP TABLE chunks; --", "给我写一篇关于秋天的散文", "zxcvbnm asdf"])
+def test_input_that_is_not_a_question_is_refused_with_the_reason(seed_assistant, question):
+    ans = seed_assistant.ask(question)
+    assert ans.refused and not ans.citations
+    assert ans.note  # says why
+
+
+@pytest.mark.parametrize("question,lang", [
+    ("埃菲尔铁塔有多高？", "zh"), ("月球上有多少座环形山？", "zh"), ("What is the population of Paris?", "en"),
+    pytest.param("How tall is the Eiffel Tower?", "en", marks=pytest.mark.xfail(
+        strict=False, reason="an English question without a pinyin name is judged by its meaning score "
+                             "alone (the rules): this one clears it")),
+])
+def test_off_topic_questions_are_refused_in_their_language(seed_assistant, question, lang):
+    ans = seed_assistant.ask(question)
+    assert ans.refused and not ans.citations
+    assert ans.text == REFUSAL[lang]
+
+
+@pytest.mark.parametrize("question,key", [("青岛高新区有多少家高新技术企业？", "482家"),
+                                          ("华夏生物的总经理是谁？", "张美荣")])
+def test_answerable_questions_are_answered_by_the_selector(seed_assistant, question, key):
+    ans = seed_assistant.ask(question)
+    assert not ans.refused and key in ans.text and ans.citations
+    assert seed_assistant._current().answerers["extractive"].model is not None
