@@ -259,23 +259,23 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    """Train a learned stage from the shared data (``rag train reranker``)."""
+def _train_reranker(args) -> int:
+    """``rag train reranker``: LambdaMART over the real retriever's shortlists."""
     from .evals.train_reranker import default_sources, train
     from .search.rerank import BUNDLED
 
     s = _settings(args)
     out = Path(args.output) if args.output else BUNDLED
-    sources = default_sources(Path(args.drcd), None if args.no_bulletin else Path(args.bulletin_dev),
+    sources = default_sources(Path(args.drcd), None if args.no_bulletin or not args.bulletin_questions
+                              else Path(args.bulletin_questions),
                               Path(args.bulletin_corpus))
     report = train(s, sources, out, depth=args.depth, seed=args.seed, threads=args.threads,
                    max_questions=args.max_questions, rounds=args.rounds,
                    shortlists=Path(args.shortlists) if args.shortlists else None, log=_log,
                    progress=lambda: _Bar(args.quiet))
-    if args.report:
-        folder = Path(args.report)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "train_reranker.json").write_text(json.dumps(report, ensure_ascii=False, indent=1),
+    folder = Path(args.report or "eval/reports/train-reranker")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train_reranker.json").write_text(json.dumps(report, ensure_ascii=False, indent=1),
                                                      encoding="utf-8")
     print(f"reranker: {report['trees']} trees from {report['questions']} questions "
           f"({report['rows']} passages), {report['model_bytes'] / 1024:.0f} KiB -> {out}")
@@ -283,6 +283,7 @@ def cmd_train(args) -> int:
         if key in report:
             print(f"  {key}: {report[key]}")
     print(f"  {report['collect_seconds']:.0f}s collecting shortlists, {report['seconds']:.0f}s fitting")
+    return 0
     return 0
 
 
@@ -399,11 +400,17 @@ def cmd_serve(args) -> int:
     return serve(s)
 
 
-TRAIN_TARGETS = ("selector",)
+TRAIN_TARGETS = ("reranker", "selector")
 
 
 def cmd_train(args) -> int:
-    """Train a learned model from the shared training data (DRCD, the bulletin dev set)."""
+    """Train a learned model from the shared training data (DRCD, the bulletin dev set):
+    ``rag train reranker`` or ``rag train selector``."""
+    return _train_reranker(args) if args.target == "reranker" else _train_selector(args)
+
+
+def _train_selector(args) -> int:
+    """``rag train selector``: the answer selector and its refusal threshold."""
     from .answering.selector import BUNDLED
     from .evals import selector_train
 
@@ -413,10 +420,10 @@ def cmd_train(args) -> int:
         print(f"rag: error: DRCD not found in {drcd} (questions_train.jsonl and corpus.jsonl): "
               "give its folder with --drcd", file=sys.stderr)
         return 2
-    bq = Path(args.bulletin_questions) if args.bulletin_questions else None
+    bq = Path(args.bulletin_questions) if args.bulletin_questions and not args.no_bulletin else None
     bc = Path(args.bulletin_corpus) if args.bulletin_corpus else None
     log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
-    report = selector_train.run(s, drcd, bq, bc, Path(args.out or BUNDLED), Path(args.report) if args.report else None,
+    report = selector_train.run(s, drcd, bq, bc, Path(args.output or BUNDLED), Path(args.report or "eval/reports/selector"),
                                 args.max_questions, log=log)
     print(json.dumps({k: report[k] for k in ("model", "seconds", "threshold", "held_out")}, ensure_ascii=False,
                      indent=1))
@@ -515,29 +522,6 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_eval)
 
-    sp = sub.add_parser("train", help="train a learned stage (reranker) from the shared data",
-                        description="Train the reranker on DRCD and the bulletin dev set: the real retriever's "
-                                    "shortlists, LambdaMART (LightGBM), deterministic. Writes the model JSON "
-                                    "(default: the bundled rag/search/models/reranker.json).")
-    sp.add_argument("target", choices=["reranker"])
-    sp.add_argument("--drcd", default="../shared/benchmarks/drcd", help="folder of DRCD's corpus.jsonl "
-                    "and questions_train.jsonl (default ../shared/benchmarks/drcd)")
-    sp.add_argument("--bulletin-dev", default="eval/datasets/bulletin_dev.jsonl", help="bulletin dev questions")
-    sp.add_argument("--bulletin-corpus", default="corpus", help="the bulletins they are about (default corpus/)")
-    sp.add_argument("--no-bulletin", action="store_true", help="train on DRCD only")
-    sp.add_argument("--output", "-o", help="where to write the model (default: the bundled one)")
-    sp.add_argument("--depth", type=int, help="shortlist length (default: the rerank_depth setting)")
-    sp.add_argument("--max-questions", type=int, help="a seeded sample of this many questions per set")
-    sp.add_argument("--rounds", type=int, default=400, help="most trees (the held-out part chooses)")
-    sp.add_argument("--shortlists", metavar="DIR", help="keep the collected shortlists here and reuse them "
-                    "while data, sample and features are the same (a refit then takes seconds)")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--threads", type=int, default=2, help="LightGBM threads (fixed: results depend on it)")
-    sp.add_argument("--report", metavar="DIR", default="eval/reports/train-reranker",
-                    help="write train_reranker.json here")
-    sp.add_argument("--quiet", action="store_true", help="no progress bars")
-    _common(sp)
-    sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("remove", help="remove documents from the index")
     sp.add_argument("doc_ids", nargs="+")
@@ -564,17 +548,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_shell)
 
-    sp = sub.add_parser("train", help="train a learned model (selector: the answer selector) from DRCD and the dev set",
+    sp = sub.add_parser("train", help="train a learned model (reranker, selector) from DRCD and the dev set",
                         description="Train on DRCD and the bulletin dev set only (never on the measured sets); "
-                                    "deterministic; writes the model as JSON.")
+                                    "deterministic; writes the model as JSON (default: the bundled one). reranker: "
+                                    "LambdaMART (LightGBM) over the real retriever's shortlists; selector: the "
+                                    "answer selector and its refusal threshold.")
     sp.add_argument("target", choices=TRAIN_TARGETS, help="what to train")
     sp.add_argument("--drcd", default="../shared/benchmarks/drcd", help="the DRCD folder (default %(default)s)")
-    sp.add_argument("--bulletin-questions", default="eval/datasets/bulletin_dev.jsonl",
+    sp.add_argument("--bulletin-questions", "--bulletin-dev", default="eval/datasets/bulletin_dev.jsonl",
                     help="bulletin dev questions (default %(default)s; empty: DRCD only)")
     sp.add_argument("--bulletin-corpus", default="corpus", help="their corpus (default %(default)s)")
-    sp.add_argument("--out", help="where to write the model (default: the bundled rag/answering/selector.json)")
-    sp.add_argument("--report", default="eval/reports/selector", help="folder for the training report")
+    sp.add_argument("--no-bulletin", action="store_true", help="train on DRCD only")
+    sp.add_argument("--output", "--out", "-o", help="where to write the model (default: the bundled one)")
+    sp.add_argument("--report", metavar="DIR", help="folder for the training report (default "
+                    "eval/reports/train-reranker or eval/reports/selector)")
     sp.add_argument("--max-questions", type=int, help="a seeded subset of the DRCD questions (faster, for trials)")
+    sp.add_argument("--depth", type=int, help="reranker: shortlist length (default: the rerank_depth setting)")
+    sp.add_argument("--rounds", type=int, default=400, help="reranker: most trees (the held-out part chooses)")
+    sp.add_argument("--shortlists", metavar="DIR", help="reranker: keep the collected shortlists here and reuse "
+                    "them while data, sample and features are the same (a refit then takes seconds)")
+    sp.add_argument("--seed", type=int, default=0, help="reranker: the sampling and fitting seed")
+    sp.add_argument("--threads", type=int, default=2, help="reranker: LightGBM threads (fixed: results depend on it)")
     sp.add_argument("--quiet", action="store_true", help="no progress messages")
     _common(sp)
     sp.set_defaults(func=cmd_train)
