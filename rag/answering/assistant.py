@@ -22,7 +22,7 @@ from typing import Iterable
 
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
-from ..index import Index, IndexNotFound, ingest, remove_documents
+from ..index import Index, IndexNotFound, ingest, open_index, remove_documents
 from ..search import Filters, Query, Retriever
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
@@ -86,7 +86,7 @@ class Assistant:
 
     def reload(self) -> None:
         """Load the index's current generation (after another process changed it)."""
-        index = Index.load(self.settings.index_dir)
+        index = open_index(self.settings)
         if index.recovered:
             self.log(f"rag: {index.recovered}")
         self._load(index)
