@@ -28,6 +28,7 @@ import numpy as np
 import xxhash
 
 from ..text import check_scheme, tokenize
+from .arrays import load_array
 
 ARRAYS = ("data", "indices", "indptr")
 
@@ -150,11 +151,9 @@ class LexicalIndex:
     def load(cls, folder: Path, mmap: bool = True) -> "LexicalIndex":
         """The arrays in ``folder``, memory-mapped (read-only) unless ``mmap`` is False."""
         meta = json.loads((folder / "lexical.json").read_text())
-        mode = "r" if mmap else None
-        arrays = {name: np.load(folder / f"{name}.csc.index.npy", mmap_mode=mode, allow_pickle=False)
-                  for name in ARRAYS}
-        terms = np.load(folder / "terms.npy", mmap_mode=mode, allow_pickle=False)
-        term_cols = np.load(folder / "term_cols.npy", mmap_mode=mode, allow_pickle=False)
+        arrays = {name: load_array(folder / f"{name}.csc.index.npy", mmap) for name in ARRAYS}
+        terms = load_array(folder / "terms.npy", mmap)
+        term_cols = load_array(folder / "term_cols.npy", mmap)
         return cls(meta["scheme"], int(meta["n"]), arrays["data"], arrays["indices"], arrays["indptr"],
                    terms, term_cols, float(meta.get("k1", 1.2)), float(meta.get("b", 0.75)))
 

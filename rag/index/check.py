@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import load_array
 from .format import (CURRENT, IndexCorrupt, IndexMismatch, generation_dirs, is_unfinished,
                      live_generation, read_manifest, read_pointer, sequence_of, write_lock, write_pointer)
 from .integrity import MANIFEST, WRITING, generation_files, verify_files
@@ -157,7 +158,7 @@ def _check_vectors(r: CheckReport, gen: Path, manifest, counts: dict) -> None:
                           f"{manifest.model.get('dim')}")
     if (gen / "vectors.npy").is_file():
         try:
-            exact = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+            exact = load_array(gen / "vectors.npy")
             counts["vectors.npy"] = int(exact.shape[0])
         except Exception as exc:
             r.problems.append(f"{gen.name}/vectors.npy cannot be read ({exc.__class__.__name__})")
@@ -175,10 +176,10 @@ def _check_lexical(r: CheckReport, gen: Path, counts: dict) -> None:
     if not n:
         return
     try:
-        arrays = {k: np.load(folder / f"{k}.csc.index.npy", mmap_mode="r", allow_pickle=False)
+        arrays = {k: load_array(folder / f"{k}.csc.index.npy")
                   for k in ("data", "indices", "indptr")}
-        terms = np.load(folder / "terms.npy", mmap_mode="r", allow_pickle=False)
-        cols = np.load(folder / "term_cols.npy", mmap_mode="r", allow_pickle=False)
+        terms = load_array(folder / "terms.npy")
+        cols = load_array(folder / "term_cols.npy")
     except Exception as exc:
         r.problems.append(f"{gen.name}/lexical cannot be read ({exc.__class__.__name__}: {exc})")
         return

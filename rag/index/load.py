@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 
 from ..types import Chunk
+from .arrays import load_array
 from .bm25 import LexicalIndex
 from .format import (IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
                      read_manifest, read_pointer)
@@ -81,7 +82,7 @@ class Index:
             bm25 = LexicalIndex.load(gen / "lexical")
             exact = exact_vectors(vectors)
             if exact is None and (gen / "vectors.npy").is_file():
-                exact = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+                exact = load_array(gen / "vectors.npy")
         except (IndexMismatch, IndexCorrupt):
             raise
         except Exception as exc:  # whatever a damaged file makes a reader raise, no traceback

@@ -1,9 +1,9 @@
 """Passage and document metadata in SQLite, read when a hit needs it (never held whole).
 
-``meta.sqlite`` holds two tables: ``documents`` (``pos`` = the document's number, 0..D-1, its
+``meta.sqlite`` holds three tables: ``documents`` (``pos`` = the document's number, 0..D-1, its
 text, title, file, fingerprint and the ids of its identical copies) with ``aliases`` (copy id ->
 the stored document's number), and ``chunks`` (``row`` = the vector id, 0..N-1). A
-:class:`MetaStore` opens it read-only, one connection per thread, and answers by row or id;
+:class:`MetaStore` opens it read-only with the index and answers by row or id;
 :class:`Documents` and :class:`Chunks` are a mapping and a sequence over it, so code written
 for ``index.documents[doc_id]`` and ``index.chunks[row]`` keeps working without loading them.
 """
@@ -70,42 +70,43 @@ _CHUNK_SELECT = "SELECT row, " + ", ".join(f'"{c}"' for c in CHUNK_COLS) + " FRO
 
 
 class MetaStore:
-    """Read-only access to one ``meta.sqlite``: a connection per thread, opened on first use."""
+    """Read-only access to one ``meta.sqlite``.
+
+    One connection, opened with the index and shared by every thread (queries take a lock; each
+    is a few milliseconds). Not one per thread: a writer in another process deletes the old
+    generation once a new one is live, and a connection opened after that would find no file,
+    while one opened before keeps reading it (the file lives on until it is closed)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._local = threading.local()
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._db.execute("PRAGMA query_only = ON")
+        self._lock = threading.RLock()
 
-    def db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            db.execute("PRAGMA query_only = ON")
-            self._local.db = db
-        return db
+    def _rows(self, sql: str, params=()) -> list:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params=()):
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._db.close()
 
     def counts(self) -> tuple[int, int]:
         """(documents, passages)."""
-        db = self.db()
-        return (db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
-                db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        return (self._one("SELECT COUNT(*) FROM documents")[0], self._one("SELECT COUNT(*) FROM chunks")[0])
 
     # ------------------------------------------------------------ passages
     def chunks_at(self, rows: Iterable[int]) -> list[Chunk]:
         """The passages at ``rows``, in the order asked (KeyError for a row that is not there)."""
         rows = [int(r) for r in rows]
         found: dict[int, Chunk] = {}
-        db = self.db()
         for i in range(0, len(rows), _BATCH):
             part = sorted(set(rows[i:i + _BATCH]))
             q = f"{_CHUNK_SELECT} WHERE row IN ({','.join('?' * len(part))})"
-            found.update((r[0], _chunk(r)) for r in db.execute(q, part))
+            found.update((r[0], _chunk(r)) for r in self._rows(q, part))
         missing = [r for r in rows if r not in found]
         if missing:
             raise KeyError(f"no passage at row {missing[0]}")
@@ -115,7 +116,7 @@ class MetaStore:
         """Every passage, by row, read in batches."""
         last = -1
         while True:
-            got = self.db().execute(f"{_CHUNK_SELECT} WHERE row > ? ORDER BY row LIMIT ?", (last, batch)).fetchall()
+            got = self._rows(f"{_CHUNK_SELECT} WHERE row > ? ORDER BY row LIMIT ?", (last, batch))
             if not got:
                 return
             for r in got:
@@ -124,11 +125,11 @@ class MetaStore:
 
     # ------------------------------------------------------------ documents
     def document(self, doc_id: str) -> Document | None:
-        r = self.db().execute(f"{_DOC_SELECT} WHERE doc_id = ?", (doc_id,)).fetchone()
+        r = self._one(f"{_DOC_SELECT} WHERE doc_id = ?", (doc_id,))
         return document_from_row(r) if r else None
 
     def document_at(self, pos: int) -> Document:
-        r = self.db().execute(f"{_DOC_SELECT} WHERE pos = ?", (int(pos),)).fetchone()
+        r = self._one(f"{_DOC_SELECT} WHERE pos = ?", (int(pos),))
         if r is None:
             raise KeyError(f"no document number {pos}")
         return document_from_row(r)
@@ -136,8 +137,8 @@ class MetaStore:
     def iter_documents(self, batch: int = 500) -> Iterator[Document]:
         last = -1
         while True:
-            got = self.db().execute(f"SELECT pos, {', '.join(DOC_COLS)} FROM documents WHERE pos > ? "
-                                    "ORDER BY pos LIMIT ?", (last, batch)).fetchall()
+            got = self._rows(f"SELECT pos, {', '.join(DOC_COLS)} FROM documents WHERE pos > ? "
+                             "ORDER BY pos LIMIT ?", (last, batch))
             if not got:
                 return
             for r in got:
@@ -145,23 +146,22 @@ class MetaStore:
             last = got[-1][0]
 
     def doc_ids(self) -> list[str]:
-        return [r[0] for r in self.db().execute("SELECT doc_id FROM documents ORDER BY pos")]
+        return [r[0] for r in self._rows("SELECT doc_id FROM documents ORDER BY pos")]
 
     def position(self, doc_id: str) -> int | None:
         """The number of the document stored under ``doc_id`` (not a copy's id), or None."""
-        r = self.db().execute("SELECT pos FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        r = self._one("SELECT pos FROM documents WHERE doc_id = ?", (doc_id,))
         return r[0] if r else None
 
     def positions(self, ids: Iterable[str]) -> set[int]:
         """Numbers of the documents stored under ``ids``, or stored for a copy named by one."""
         ids = list(dict.fromkeys(ids))
         out: set[int] = set()
-        db = self.db()
         for i in range(0, len(ids), _BATCH):
             part = ids[i:i + _BATCH]
             marks = ",".join("?" * len(part))
-            out.update(r[0] for r in db.execute(f"SELECT pos FROM documents WHERE doc_id IN ({marks})", part))
-            out.update(r[0] for r in db.execute(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
+            out.update(r[0] for r in self._rows(f"SELECT pos FROM documents WHERE doc_id IN ({marks})", part))
+            out.update(r[0] for r in self._rows(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
         return out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..text.dates import in_range
 from ..types import Chunk
+from .arrays import load_array
 
 
 class RowTable:
@@ -50,9 +51,7 @@ class RowTable:
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> "RowTable":
-        mode = "r" if mmap else None
-        arrays = [np.load(folder / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
-                  for name in ("doc", "date", "source")]
+        arrays = [load_array(folder / f"{name}.npy", mmap) for name in ("doc", "date", "source")]
         values = json.loads((folder / "values.json").read_text(encoding="utf-8"))
         return cls(*arrays, values["dates"], values["sources"])
 
