@@ -97,11 +97,12 @@ class Retriever:
             raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
         if not query.text or not len(self.index):
             return SearchResult(query.text, mode, [], False)
-        allowed = self.allowed_rows(filters)
-        if allowed is not None and not len(allowed):
-            return SearchResult(query.text, mode, [], False)
-        if allowed is not None and getattr(self.index, "native_filters", False):
-            allowed = filters  # the store runs them itself
+        if getattr(self.index, "native_filters", False):
+            allowed = filters or None  # the store runs them itself (Milvus: as expressions)
+        else:
+            allowed = self.allowed_rows(filters)
+            if allowed is not None and not len(allowed):
+                return SearchResult(query.text, mode, [], False)
         pool = max(50, 4 * k)
         single = pool if self.second_stage.needs_pool(mode) else k  # dense or lexical alone
         dense_scores: dict[int, float] = {}
