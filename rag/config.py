@@ -128,7 +128,7 @@ class Settings:
     fusion: str = "convex"  # convex (weighted sum of min-max normalised scores) | rrf
     dense_weight: float = 0.3  # convex fusion: weight of the dense scores (lexical gets the rest)
     crosslingual_dense_weight: float = 0.9  # the same, for a question in another language than the corpus
-    crosslingual_terms: bool = False  # English question, Chinese corpus: add CC-CEDICT translations to BM25
+    crosslingual_terms: bool = True  # English question, Chinese corpus: CC-CEDICT translations added to BM25
     rrf_k: int = 60  # rrf fusion: the rank offset
     relevance_floor: float = 0.80  # on cosine (dense, hybrid)
     crosslingual_floor_offset: float = 0.10  # floor is this much lower across languages

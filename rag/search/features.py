@@ -9,6 +9,7 @@ Every value is finite (no NaN): a missing score takes the shortlist's floor.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -35,6 +36,21 @@ FEATURES = (
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _LATIN_NAME = re.compile(r"[a-z][a-z0-9\-]{2,}")
 _QUOTED = re.compile(r"[《「“\"『]([^》」”\"』]{2,30})[》」”\"』]")
+
+
+@functools.lru_cache(maxsize=32768)
+def _normalized(text: str) -> str:
+    """A passage's text (or title) in the form terms are matched in; passages recur across
+    questions, so each is normalised (NFKC, lower case, folded) once while it stays in the cache."""
+    return normalize(text)
+
+
+@functools.lru_cache(maxsize=32768)
+def _language(text: str) -> str:
+    return language(text)
+
+
+_type_fit = functools.lru_cache(maxsize=32768)(type_fit)
 
 
 @dataclass(frozen=True)
@@ -128,8 +144,8 @@ def shortlist_features(query: Query, index, candidates: list[Candidate]) -> np.n
         per_doc.setdefault(ch.doc_id, []).append(c.fused)
 
     for i, (c, ch) in enumerate(zip(candidates, chunks)):
-        text = normalize(ch.embed_text())
-        head = normalize(f"{ch.title} {ch.section}")
+        text = _normalized(ch.embed_text())
+        head = _normalized(f"{ch.title} {ch.section}")
         d = dense.get(c.row, d_floor)
         lx = lex.get(c.row, 0.0)
         present = [w for w in words if w in text]
@@ -148,14 +164,14 @@ def shortlist_features(query: Query, index, candidates: list[Candidate]) -> np.n
             "numbers_shared": sum(bool(p.search(text)) for p in num_patterns) / len(qnums) if qnums else 0.0,
             "numbers_in_question": len(qnums),
             "names_shared": sum(x in text for x in names) / len(names) if names else 0.0,
-            "type_fit": type_fit(query.asked, ch.text),
+            "type_fit": _type_fit(query.asked, ch.text),
             "title_coverage": sum(w in head for w in words) / len(words) if words else 0.0,
-            "title_in_question": float(bool(ch.title) and normalize(ch.title) in qtext),
+            "title_in_question": float(bool(ch.title) and _normalized(ch.title) in qtext),
             "caption": float(ch.kind == "caption"), "chars": math.log1p(len(ch.text)),
             "first_passage": float(ch.start == 0),
             "doc_passages": len(per_doc[ch.doc_id]), "doc_best_fused": max(per_doc[ch.doc_id]),
             "question_chars": math.log1p(len(qtext)), "question_words": len(words),
-            "cross_lingual": float(query.lang != language(ch.text)),
+            "cross_lingual": float(query.lang != _language(ch.text)),
         }
         out[i] = [row[f] for f in FEATURES]
     return out
