@@ -282,7 +282,7 @@ def run(settings: Settings, drcd: Path, bulletin_questions: Path | None, bulleti
         questions = sorted(questions, key=lambda q: (key[q.id], q.id))[:max_questions]
         questions.sort(key=lambda q: q.id)
     retriever, emb = build_retriever(s, [drcd / "corpus.jsonl"], questions, log)
-    answerer = ExtractiveAnswerer(emb, retriever.index.lexical, s.extractive)
+    answerer = ExtractiveAnswerer(emb, retriever.index, s.extractive)
     log(f"DRCD: {len(questions)} questions")
     groups = collect(answerer, retriever, questions, s.k, lambda q: article_of(q.gold_doc_ids[0])
                      if q.gold_doc_ids else q.id, folds, 3, log, emb)
@@ -290,7 +290,7 @@ def run(settings: Settings, drcd: Path, bulletin_questions: Path | None, bulleti
     if bulletin_questions and bulletin_corpus:
         bq = load_questions(bulletin_questions)
         r2, _ = build_retriever(s, [bulletin_corpus], bq, log)
-        a2 = ExtractiveAnswerer(emb, r2.index.lexical, s.extractive)
+        a2 = ExtractiveAnswerer(emb, r2.index, s.extractive)
         groups += collect(a2, r2, bq, s.k, lambda q: q.id, folds, 0, log, emb)
         groups += off_topic_groups(a2, r2, s.k, folds, "bulletin", emb)
     kinds: dict[str, int] = {}

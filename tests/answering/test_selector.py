@@ -86,7 +86,7 @@ def test_features_of_hand_made_sentences(built, fake):
     r = Retriever(index, fake, built)
     q = r.query("2023年青岛高新区新引进了多少个高质量项目？")
     result = r.search(q, k=5)
-    a = ExtractiveAnswerer(fake, index.lexical, ExtractiveSettings(selector="rules"))
+    a = ExtractiveAnswerer(fake, index, ExtractiveSettings(selector="rules"))
     cands = a.candidates(q, result.hits)
     X = a.features(q, cands, a.anchors(q))
     assert X.shape == (len(cands), len(FEATURES)) and np.all(np.isfinite(X))
