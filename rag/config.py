@@ -112,7 +112,7 @@ class Settings:
     chunk_overlap_tokens: int = ChunkerSettings.overlap_tokens
     token_encoding: str = ChunkerSettings.encoding
     # index
-    index_type: str = "auto"  # auto (flat up to flat_max_passages, then ivfsq8) | flat | hnsw | ivfsq8 | ivfpq
+    index_type: str = "auto"  # auto (flat up to flat_max_passages, then hnswsq8) | flat | hnsw | hnswsq8 | ivfsq8 | ivfpq
     flat_max_passages: int = 200_000  # auto: exact search up to this many passages (~25 ms a query on 2 cores)
     lexical_tokenizer: str = "bigram"  # bigram (char unigrams + bigrams) | jieba
     # where passages and vectors live: faiss (files under index_dir) | milvus (a Milvus collection;
