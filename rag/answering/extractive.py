@@ -293,8 +293,8 @@ class ExtractiveAnswerer:
             return self._refusal(query, hits, note, "no sentences")
         anchors = self.anchors(query)
         cands = self.select(query, cands, anchors)
-        if query.kind in s.hard_types:  # a number, a date asked for: the answer holds one
-            cands = [c for c in cands if type_fit(query.asked, c.text, False)]
+        if query.kind in s.hard_types or (query.kind == "person" and query.asked.has_role):
+            cands = [c for c in cands if c.fit]  # a number (多少钱: money), a date, the 董事长 asked for: it must be there
             if not cands:
                 return self._refusal(query, hits, note, f"no {query.kind} in the retrieved passages")
         best, threshold = cands[0], self.threshold
