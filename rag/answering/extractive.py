@@ -147,9 +147,11 @@ class ExtractiveAnswerer:
         names = pinyin_names(query.text) if cross else []
         for c, sim, hd in zip(cands, sims, heads):
             c.z = (float(sim) - mu) / sd if sim == sim else 0.0  # lexical mode: no cosine of the passage
-            # across languages terms cannot be compared; names written in pinyin can (Huaxia: 华夏)
-            c.coverage = names_found(names, f"{hd} {c.text}") if cross else coverage(query.terms,
-                                                                                     self._tokens(f"{hd} {c.text}"))
+            # across languages the question's own terms cannot be compared; names written in pinyin
+            # can (Huaxia: 华夏), and so can the Chinese terms its English words translate to
+            toks = self._tokens(f"{hd} {c.text}")
+            c.coverage = max(names_found(names, f"{hd} {c.text}"), coverage(query.translated, toks)) if cross \
+                else coverage(query.terms, toks)
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)

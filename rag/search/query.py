@@ -40,6 +40,9 @@ class Query:
     _sample: np.ndarray | None = field(default=None, repr=False, compare=False)
     _vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     _baseline: tuple[float, float] | None = field(default=None, repr=False, compare=False)
+    # an English question over a Chinese corpus: the Chinese terms its words translate to (CC-CEDICT),
+    # with their IDF; they are in ``tokens`` too (BM25), and let the answerer read a Chinese sentence
+    translated: dict[str, float] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

@@ -53,14 +53,17 @@ class Retriever:
         words = tuple(question_words(text))
         tokens = tuple(tokenize_query(text, scheme))
         terms = set(question_terms(list(words))) if scheme == "bigram" else set(tokens)
+        translated: tuple[str, ...] = ()
         if self.settings.crosslingual_terms and lang == "en" and self.corpus_language == "zh" and len(self.index):
-            tokens += tuple(translated_tokens(text, self.index, scheme))  # English words as Chinese
+            translated = tuple(translated_tokens(text, self.index, scheme))  # English words as Chinese
+            tokens += translated
         weights = self.index.idf(terms) if len(self.index) else {t: 1.0 for t in terms}
         embed = None
         if self.embedder is not None:
             embed = lambda t: self.embedder.embed_queries([t])[0]  # noqa: E731
         return Query(question if question is not None else text, text, lang, reply_lang or lang,
-                     asked, words, weights, tokens, rewritten, embed, self._sample)
+                     asked, words, weights, tokens, rewritten, embed, self._sample,
+                     translated=self.index.idf(set(translated)) if translated else {})
 
     # ------------------------------------------------------------ filters
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
