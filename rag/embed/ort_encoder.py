@@ -5,6 +5,7 @@ Imports only onnxruntime, tokenizers and numpy (no torch, no transformers: a one
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -33,6 +34,9 @@ class OrtEncoder:
         self._error: BaseException | None = None
         self._loader = threading.Thread(target=self._load, name="int8-model-load", daemon=True)
         self._loader.start()
+        # a process that ends while the session is still being built would abort in ONNX Runtime's
+        # C++ ("terminate called without an active exception", exit code 134): let it finish first
+        atexit.register(self._loader.join)
         if not background:
             self.wait()
 
