@@ -259,7 +259,10 @@ class ExtractiveAnswerer:
         if not usable or not result.found:
             return self._refusal(query, hits, note, "nothing relevant found in the index" if usable or not hits
                                  else "the passages found tell the reader what to answer: evidence of nothing")
-        if self.model is not None and query.lang == language(usable[0].chunk.text):
+        # the selector learned from hybrid shortlists: it reads the passages' cosines, which a lexical
+        # search has not got, and it read Chinese questions only; the rules answer the rest
+        if (self.model is not None and query.lang == language(usable[0].chunk.text)
+                and result.mode != "lexical"):
             return self._answer_learned(query, hits, usable, note)
         hits_all, hits = hits, usable
         cands = self.candidates(query, hits)
