@@ -66,7 +66,9 @@ class ExtractiveSettings:
     short_sentence_chars: int = 60  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
-    selector: str = "learned"  # learned (the model scores sentences and decides refusals) | rules (the weights above)
+    # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)
+    # | learned (the model scores sentences and its calibrated probability decides refusals)
+    selector: str = "rules"
     selector_model: str = ""  # a selector model file (JSON); empty: the bundled rag/answering/selector.json
     min_probability: float = -1.0  # refuse below this calibrated probability; < 0: the threshold chosen at training
 

@@ -1,6 +1,6 @@
 """Refusals end to end on the real model and the seed bulletin: input that is not a question,
 questions the bulletin cannot answer, in Chinese and English, each refused in its own language;
-questions it answers still answered by the learned selector."""
+questions it answers still answered, by the rules (the default) and by the learned selector."""
 import pytest
 
 from rag.answering import REFUSAL
@@ -27,9 +27,21 @@ def test_off_topic_questions_are_refused_in_their_language(seed_assistant, quest
     assert ans.text == REFUSAL[lang]
 
 
+@pytest.mark.parametrize("selector", ["rules", "learned"])
 @pytest.mark.parametrize("question,key", [("青岛高新区有多少家高新技术企业？", "482家"),
                                           ("华夏生物的总经理是谁？", "张美荣")])
-def test_answerable_questions_are_answered_by_the_selector(seed_assistant, question, key):
-    ans = seed_assistant.ask(question)
+def test_answerable_questions_are_answered_by_either_selector(seed_assistant, question, key, selector):
+    from dataclasses import replace
+
+    from rag.answering import ExtractiveAnswerer
+    from rag.answering.base import AnswerStream
+
+    loaded = seed_assistant._current()
+    answerer = ExtractiveAnswerer(seed_assistant.embedder, loaded.index,
+                                  replace(seed_assistant.settings.extractive, selector=selector))
+    assert (answerer.model is not None) == (selector == "learned")
+    query = loaded.retriever.query(question)
+    stream = AnswerStream(answerer.stream(query, loaded.retriever.search(query)))
+    stream.text()
+    ans = stream.answer
     assert not ans.refused and key in ans.text and ans.citations
-    assert seed_assistant._current().answerers["extractive"].model is not None
