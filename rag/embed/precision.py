@@ -13,11 +13,11 @@ has the tables):
    questions and ingest alike. A question embeds in ~5 ms instead of ~28 ms (torch fp32); a
    one-shot command starts without importing torch (about 10 s less); ingest stays under 1 GB
    (701 MB against 1,462 MB for torch bf16, 150 crud-news documents). On the AVX2-only AMD EPYC it
-   embeds 21.2 passages/s against 17.6 in torch fp32 (bf16 is emulated there). On the AMX Xeon a
-   quiet machine favours torch bf16 for raw encoding (48.6 passages/s against 35.6), but on the
-   busy 2-core machine these run on, in one run, int8 ingested 2.5x faster than bf16 (1.11 against
-   0.45 documents/s: torch's threads stall when cores are shared), so ``auto`` takes int8 there
-   too. Ask for ``bf16`` to ingest a large corpus on a dedicated AMX machine.
+   embeds 21.2 passages/s against 17.6 in torch fp32 (bf16 is emulated there). On the AMX Xeon,
+   quiet, int8 ingested 10.5 crud-news documents/s against 7.5 for torch bf16 and embedded a
+   question in 4.3 ms against 40 ms (eval/README.md, "Embedding precision"); on a busy machine
+   the gap grows (torch's threads stall when cores are shared). Ask for ``bf16`` or ``fp32`` to
+   use torch.
 2. else ``bf16`` where the CPU has native bf16 (2.1x torch fp32 on the AMX Xeon, vectors within
    cosine 0.9999 of fp32);
 3. else ``fp32``.
