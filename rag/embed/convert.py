@@ -255,20 +255,27 @@ def convert(src: str | os.PathLike, dest: str | os.PathLike) -> Path:
         del sd
         build_tokenizer(f).save_pretrained(tmp)
         _write_st_config(tmp, max_seq_length=f.max_positions, dim=f.hidden)
-        if (dest / "modules.json").is_file():  # another process converted it meanwhile
-            shutil.rmtree(tmp, ignore_errors=True)
-            return dest
-        if dest.exists():  # debris of an older, incomplete folder
-            shutil.rmtree(dest)
-        try:
-            os.replace(tmp, dest)
-        except OSError:
-            if not (dest / "modules.json").is_file():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)  # lost the race to another process: use its folder
+        return publish_folder(tmp, dest, lambda: (dest / "modules.json").is_file())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def publish_folder(tmp: Path, dest: Path, complete) -> Path:
+    """Move the finished folder ``tmp`` to ``dest`` in one rename, unless another process got
+    there first (``complete()`` says whether ``dest`` holds a finished folder): then ``tmp`` is
+    dropped and theirs is used. An incomplete ``dest`` (debris of a killed run) is replaced."""
+    if complete():  # another process made it meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+        return dest
+    if dest.exists():  # debris of an older, incomplete folder
+        shutil.rmtree(dest)
+    try:
+        os.replace(tmp, dest)
+    except OSError:
+        if not complete():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)  # lost the race to another process: use its folder
     return dest
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
+
+from .convert import publish_folder
 
 INT8_VERSION = 1  # bump when the export recipe or the folder's files change
 MODEL_FILE = "model.onnx"
@@ -75,21 +76,10 @@ def export_int8(model_dir: Path, log: Callable[[str], None] = lambda s: None) ->
         shutil.copyfile(model_dir / "tokenizer.json", tmp / "tokenizer.json")
         (tmp / META_FILE).write_text(json.dumps({**meta, "recipe": RECIPE, "version": INT8_VERSION,
                                                  "source": model_dir.name}, indent=1), encoding="utf-8")
-        if int8_exists(model_dir):  # another process exported it meanwhile
-            shutil.rmtree(tmp, ignore_errors=True)
-            return dest
-        if dest.exists():  # debris of an older, incomplete folder
-            shutil.rmtree(dest)
-        try:
-            os.replace(tmp, dest)
-        except OSError:
-            if not int8_exists(model_dir):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)  # lost the race: use the other process's folder
+        return publish_folder(tmp, dest, lambda: int8_exists(model_dir))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return dest
 
 
 @contextlib.contextmanager
