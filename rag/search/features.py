@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..text import language, normalize, tokenize, type_fit
+from ..text.overlap import longest_common_substring
 from ..text.terms import QUESTION_WORDS
 from .query import Query
 
@@ -62,17 +63,6 @@ class Candidate:
     lexical: float | None  # BM25 in the index's scheme (None: not in the lexical list)
     fused: float  # the first stage's score
     fused_rank: int  # 1-based
-
-
-def longest_common_substring(a: str, b: str) -> int:
-    """Length of the longest run of characters of ``a`` that occurs in ``b`` (C-speed ``in``)."""
-    best = 0
-    for i in range(len(a)):
-        j = i + best + 1
-        while j <= len(a) and a[i:j] in b:
-            best = j - i
-            j += 1
-    return best
 
 
 def ordered_words(words: list[str], text: str) -> int:

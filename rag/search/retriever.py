@@ -6,7 +6,7 @@ import numpy as np
 from ..config import Settings, check_k
 from ..embed import Embedder
 from ..index import Index, check_compatible
-from ..text import (AskedFor, asked_for, coverage, has_cjk, language, question_terms, question_words, tokenize,
+from ..text import (AskedFor, asked_for, coverage, language, question_terms, question_words, tokenize,
                     tokenize_query)
 from ..types import Chunk, Hit, SearchResult
 from .filters import Filters
@@ -128,8 +128,7 @@ class Retriever:
         else:
             # a question in another language than the corpus shares no terms with it: trust meaning
             # ...unless its words were translated into the corpus's terms (crosslingual_terms)
-            translated = query.lang == "en" and any(has_cjk(t) for t in query.tokens)
-            cross = query.lang != self.corpus_language and not translated
+            cross = query.lang != self.corpus_language and not query.translated
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
             ranked = convex(dense, lexical, weight)
         ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]

@@ -17,22 +17,14 @@ def plain(text: str) -> str:
 
 
 def longest_common_substring(a: str, b: str) -> int:
-    """Length of the longest run of characters ``a`` and ``b`` share (as given; no normalising)."""
-    if not a or not b:
-        return 0
-    if len(a) > len(b):
-        a, b = b, a
+    """Length of the longest run of characters ``a`` and ``b`` share (as given; no normalising).
+    Each start in ``a`` only tries runs longer than the best so far, tested with ``in`` (C speed)."""
     best = 0
-    prev = [0] * (len(b) + 1)
-    for ch in a:
-        cur = [0] * (len(b) + 1)
-        for j, bj in enumerate(b, 1):
-            if ch == bj:
-                v = prev[j - 1] + 1
-                cur[j] = v
-                if v > best:
-                    best = v
-        prev = cur
+    for i in range(len(a)):
+        j = i + best + 1
+        while j <= len(a) and a[i:j] in b:
+            best = j - i
+            j += 1
     return best
 
 
