@@ -7,14 +7,15 @@ of thing asked for (a number for 多少, a name for 谁, a date for 何时...) a
 rank. The best sentence is trimmed to the clauses that carry the answer and cited; a second
 one is added when it covers terms the first misses.
 
-With ``selector = "learned"`` (the default) the sentences are ordered, and the refusal decided,
-by the learned selector (:mod:`rag.answering.selector`, trained on DRCD): it refuses when the
+With ``selector = "learned"`` (an option: it measured no better than the rules on CMRC 2018) the
+sentences of a hybrid or dense search are ordered, and the refusal decided, by the learned selector (:mod:`rag.answering.selector`, trained on DRCD): it refuses when the
 calibrated probability that the best sentence answers is under the threshold chosen at training,
 or when that sentence fails the rules' floor below (too few of the question's terms, a rare name
 of the question its passage lacks): on the bulletin's unanswerable questions the probability
 alone refused 8 of 12.
-With ``selector = "rules"`` (and for a question in another language than the passages, which the
-Chinese training set cannot teach), the rules below decide.
+With ``selector = "rules"`` (the default; and for a question in another language than the
+passages, which the Chinese training set cannot teach, or a lexical search, which has no cosines),
+the rules below decide.
 
 The rules refuse when the best sentence does not support an answer: for a question in the
 passages' language, too few of the question's terms (a question about a 主任 the bulletin
