@@ -70,3 +70,14 @@ def seed_assistant(seed_settings, embedder):
     from rag.answering import Assistant
 
     return Assistant.build(seed_settings.corpus_dir, settings=seed_settings, embedder=embedder)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_milvus_clients():
+    """A test module's Milvus Lite clients close with it, so none keeps a database and its gRPC
+    threads open while later modules run."""
+    yield
+    import sys
+
+    if "rag.index.milvus_store" in sys.modules:
+        sys.modules["rag.index.milvus_store"].disconnect()

@@ -73,6 +73,24 @@ def ask(page, question: str, expect: str) -> None:
     page.wait_for_selector("#sources .src-card", timeout=60_000)
 
 
+def upload(page, path: Path) -> None:
+    """Choose ``path`` in the upload box and wait until the server has it and the box shows it.
+    A failure says what the browser saw: the upload's HTTP status, the console's errors, the box."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sent = lambda r: r.request.method == "POST" and "/gradio_api/upload" in r.url  # noqa: E731
+    try:
+        with page.expect_response(sent, timeout=60_000) as response:
+            page.set_input_files("#upload input[type=file]", str(path))
+        assert response.value.ok, f"the upload answered {response.value.status}: {response.value.text()}"
+        # the box shows the name's stem and its extension in separate elements
+        wait_text(page, "#upload", path.stem, timeout=60_000)
+    except Exception as exc:
+        raise AssertionError(f"the upload of {path.name} did not show ({exc.__class__.__name__}); console "
+                             f"errors: {errors}; the upload box: {page.inner_text('#upload')!r}") from exc
+
+
 def wait_text(page, selector: str, text: str, timeout: int = 30_000) -> None:
     page.wait_for_function("([sel, text]) => { const e = document.querySelector(sel); "
                            "return e && e.innerText.includes(text); }", arg=[selector, text], timeout=timeout)
@@ -112,8 +130,7 @@ def test_ask_open_source_upload_table_export_in_each_language(app, page, tmp_pat
     name, amount = UPLOADS[lang]
     bulletin = tmp_path / f"{name}科技通报.txt"
     bulletin.write_text(upload_text(name, amount), encoding="utf-8")
-    page.set_input_files("#upload input[type=file]", str(bulletin))
-    page.locator("#upload").get_by_text(bulletin.name).wait_for(timeout=30_000)
+    upload(page, bulletin)
     page.click("#add-docs")
     wait_text(page, "#ingest-status", want["updated"], timeout=120_000)
     assert want["added"] in page.inner_text("#ingest-status")
