@@ -104,6 +104,9 @@ def cmd_prepare_model(args) -> int:
 
     s = _settings(args)
     prepare_model(s, _log)
+    from .text.lexicon import open_lexicon
+
+    _log(f"jieba's dictionary for one-shot questions: {open_lexicon(s.cache_dir / 'lexicon').path}")
     emb = load_embedder(s, _log)
     emb.embed_queries(["青岛"])  # loads it fully: a damaged model fails here, not at the first question
     print(f"model ready: {emb.model_id} (dim {emb.dim}, {emb.precision})")
@@ -333,8 +336,10 @@ def cmd_check(args) -> int:
 
 def open_assistant(args):
     from .answering import Assistant
+    from .text import use_lexicon
 
     s = _settings(args).replace(answerer=getattr(args, "answerer", None))
+    use_lexicon(s.cache_dir / "lexicon")  # a one-shot question reads jieba's words, not loads them all
     bot = Assistant(s, log=_log)
     bot.reload()  # says so on stderr when CURRENT had to be recovered
     return bot

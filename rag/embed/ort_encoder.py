@@ -32,6 +32,7 @@ class OrtEncoder:
         self.pad_id = int(self.meta.get("pad_id", 1))
         self._threads = threads or _cores()
         self._error: BaseException | None = None
+        self._counted: dict[str, list[int]] = {}  # the last token_counts' texts and their ids
         self._loader = threading.Thread(target=self._load, name="int8-model-load", daemon=True)
         self._loader.start()
         # a process that ends while the session is still being built would abort in ONNX Runtime's
@@ -66,20 +67,27 @@ class OrtEncoder:
             raise self._error
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens each text becomes, framing included, after truncation."""
+        """Tokens each text becomes, framing included, after truncation. The token ids are kept
+        until the next call, so the batches cut from these counts are not tokenized twice."""
         self.wait()
-        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
+        texts = list(texts)
+        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        self._counted = dict(zip(texts, ids))
+        return [len(i) for i in ids]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Mean-pooled (not yet normalised) vectors of ``texts``, one batch."""
         self.wait()
-        encodings = self.tokenizer.encode_batch(texts)
-        longest = max(len(e.ids) for e in encodings)
+        counted = self._counted
+        missing = [t for t in texts if t not in counted]
+        fresh = dict(zip(missing, (e.ids for e in self.tokenizer.encode_batch(missing)))) if missing else {}
+        token_ids = [counted[t] if t in counted else fresh[t] for t in texts]
+        longest = max(len(i) for i in token_ids)
         ids = np.full((len(texts), longest), self.pad_id, np.int64)
         mask = np.zeros((len(texts), longest), np.int64)
-        for row, e in enumerate(encodings):
-            ids[row, :len(e.ids)] = e.ids
-            mask[row, :len(e.ids)] = 1
+        for row, i in enumerate(token_ids):
+            ids[row, :len(i)] = i
+            mask[row, :len(i)] = 1
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
 

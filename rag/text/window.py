@@ -14,7 +14,7 @@ import re
 
 from .detect import AskedFor, type_fit
 from .sentences import clauses
-from .terms import coverage, jieba, tokenize
+from .terms import coverage, pos_tokenizer, tokenize
 
 # a clause ending like this announces what follows: the list must come with it
 _ANNOUNCES = re.compile(r"(?:分为|分成|包括|包含|涵盖|分别是|分别为|如下|以下|有|为|是)?[：:]\s*$|"
@@ -30,10 +30,7 @@ def starts_with_predicate(clause: str) -> bool:
     text = clause.strip()
     if not text or text[0].isascii():
         return False
-    import jieba.posseg as pseg  # noqa: F401  (jieba() initialises the dictionary once)
-
-    jieba()
-    for pair in pseg.lcut(text[:12]):
+    for pair in pos_tokenizer().lcut(text[:12]):
         if pair.word.strip():
             return pair.flag in _PREDICATE_POS
     return False
