@@ -122,7 +122,10 @@ def diff(plan: IngestPlan) -> None:
         return
     reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
-    for doc_id, doc in plan.old.documents.items(text=False):
+    listing = plan.old.iter_documents(text=False) if hasattr(plan.old, "iter_documents") \
+        else plan.old.documents.values()  # the Milvus store keeps its documents in a dict
+    for doc in listing:
+        doc_id = doc.doc_id
         plan.stored[doc_id] = _record(doc)
         if doc_id in seen_ids:
             continue

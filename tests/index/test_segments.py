@@ -343,7 +343,7 @@ def test_a_writer_killed_at_each_step_leaves_the_last_commit(tmp_path, fake, poi
     if point != "segment":  # compact writes only the merged segment
         live = Index.load(s.index_dir)
         segments, docs_now = len(live.segments), set(live.documents)
-        assert segments > 1
+        assert segments > 1 or any(len(x.deleted_rows) for x in live.segments)  # something to compact
         finished = _killed(tmp_path, point, "compact", s.index_dir, cache, "-")
         idx = Index.load(s.index_dir)
         assert not finished and check_index(s.index_dir).healthy and set(idx.documents) == docs_now
