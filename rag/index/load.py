@@ -97,10 +97,11 @@ class Index:
         self.chunks = Chunks(self, manifest.chunks)  # row -> Chunk, read on access
 
     @classmethod
-    def load(cls, folder: str | Path, verify: bool = True) -> "Index":
+    def load(cls, folder: str | Path, verify: bool = True, vectors: bool = True) -> "Index":
         """The live generation of ``folder``. Every file is checked against the checksum its
         manifest recorded (``verify=False`` checks sizes only). Any damage raises
         :class:`IndexCorrupt` naming the file; another format, :class:`IndexMismatch`.
+        ``vectors=False`` (a writer) reads each segment's vector index only when it is used.
 
         A writer in another process may make a new generation live and delete the old one while
         this reads it: then the new one is read instead."""
@@ -113,7 +114,7 @@ class Index:
             if gen is None:
                 raise IndexNotFound(f"no index at {folder}: build one with `rag ingest corpus/ --index {folder}`")
             try:
-                return cls._read(folder, gen, recovered, verify)
+                return cls._read(folder, gen, recovered, verify, vectors)
             except IndexCorrupt:
                 now = read_pointer(folder)[0]
                 if attempt == 2 or now is None or now.name == gen.name:
@@ -121,7 +122,7 @@ class Index:
         raise AssertionError("unreachable")
 
     @classmethod
-    def _read(cls, folder: Path, gen: Path, recovered: str, verify: bool) -> "Index":
+    def _read(cls, folder: Path, gen: Path, recovered: str, verify: bool, vectors: bool = True) -> "Index":
         manifest = read_manifest(gen, folder)
         try:
             infos = [SegmentInfo.from_dict(s) for s in manifest.segments]
@@ -137,7 +138,7 @@ class Index:
         base = docs = 0
         try:
             for info in infos:
-                seg = Segment.open(folder / SEGMENTS / info.name, info)
+                seg = Segment.open(folder / SEGMENTS / info.name, info, vectors)
                 rows_path, docs_path = deleted_paths(gen, info.name)
                 dr = np.asarray(load_array(rows_path, False), np.int64) if rows_path.is_file() else np.zeros(0, np.int64)
                 dd = np.asarray(load_array(docs_path, False), np.int64) if docs_path.is_file() else np.zeros(0, np.int64)

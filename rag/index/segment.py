@@ -148,34 +148,55 @@ def write_segment(folder: Path, documents: Sequence[Document], chunks: Sequence[
 class Segment:
     """One segment, opened read-only: metadata in SQLite, arrays memory-mapped, vectors loaded."""
 
-    def __init__(self, path: Path, info: SegmentInfo, meta: MetaStore, rows: RowTable, vectors,
-                 exact: np.ndarray | None, tf: TermFrequencies):
-        self.path, self.info, self.meta, self.rows = path, info, meta, rows
-        self.vectors, self.exact, self.tf = vectors, exact, tf
+    def __init__(self, path: Path, info: SegmentInfo, meta: MetaStore, rows: RowTable, tf: TermFrequencies):
+        self.path, self.info, self.meta, self.rows, self.tf = path, info, meta, rows, tf
+        self._vectors = None
+        self._exact: np.ndarray | None = None
 
     @property
     def name(self) -> str:
         return self.path.name
 
     @classmethod
-    def open(cls, path: Path, info: SegmentInfo) -> "Segment":
-        meta = MetaStore(path / "meta.sqlite")
-        rows = RowTable.load(path / "rows")
-        vectors = load_vector_index(path / "vectors.faiss")
-        tf = TermFrequencies.load(path / "lexical")
-        exact = exact_vectors(vectors)
-        if exact is None and (path / "vectors.npy").is_file():
-            exact = load_array(path / "vectors.npy")
-        return cls(path, info, meta, rows, vectors, exact, tf)
+    def open(cls, path: Path, info: SegmentInfo, vectors: bool = True) -> "Segment":
+        """The segment at ``path``; its vector index is read now, or (``vectors=False``, for a
+        writer that may not need it) when first asked for."""
+        seg = cls(path, info, MetaStore(path / "meta.sqlite"), RowTable.load(path / "rows"),
+                  TermFrequencies.load(path / "lexical"))
+        if vectors:
+            seg._load_vectors()
+        return seg
+
+    def _load_vectors(self) -> None:
+        self._vectors = load_vector_index(self.path / "vectors.faiss")
+        self._exact = exact_vectors(self._vectors)
+        if self._exact is None and (self.path / "vectors.npy").is_file():
+            self._exact = load_array(self.path / "vectors.npy")
+
+    @property
+    def vectors(self):
+        """The FAISS index."""
+        if self._vectors is None:
+            self._load_vectors()
+        return self._vectors
+
+    @property
+    def exact(self) -> np.ndarray | None:
+        """The exact vectors (a view of a flat index, or vectors.npy), or None."""
+        if self._vectors is None:
+            self._load_vectors()
+        return self._exact
 
     def counts(self) -> dict[str, int]:
-        """Passages as each part of the segment counts them."""
+        """Passages as each part of the segment counts them (the vectors only once read)."""
         n_docs, n_chunks = self.meta.counts()
-        out = {"passages in meta.sqlite": n_chunks, "vectors": int(self.vectors.ntotal), "BM25 rows": self.tf.n,
+        out = {"passages in meta.sqlite": n_chunks, "BM25 rows": self.tf.n,
                "BM25 lengths": len(self.tf.lengths), "row arrays": len(self.rows),
                "passages in the manifest": self.info.rows}
-        if self.exact is not None:
-            out["exact vectors"] = int(self.exact.shape[0])
+        if self._vectors is not None:
+            out["vectors"] = int(self._vectors.ntotal)
+            if self._exact is not None:
+                out["exact vectors"] = int(self._exact.shape[0])
         return out
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:

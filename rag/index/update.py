@@ -85,7 +85,7 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     if plan.previous is None or rebuild:
         return
     try:
-        old = Index.load(plan.folder, verify=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(plan.folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
         check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
     except IndexMismatch as exc:
         if not rebuild_on_mismatch:
@@ -373,7 +373,7 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
     report = IngestReport()
     log = log or (lambda msg: None)
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
         if old.recovered:
             log(f"rag: {old.recovered}")
         gone = set(doc_ids)
@@ -418,11 +418,11 @@ def compact_index(settings: Settings, index_dir: Path | None = None, log: Log | 
     log = log or (lambda msg: None)
     report = IngestReport()
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False)
+        old = Index.load(folder, verify=False, vectors=False)
         if old.recovered:
             log(f"rag: {old.recovered}")
         compact(folder, old, WritePolicy.of(settings))
-    done = Index.load(folder, verify=False)
+    done = Index.load(folder, verify=False, vectors=False)
     report.documents, report.chunks = len(done.documents), len(done)
     report.seconds = time.perf_counter() - t0
     return report
