@@ -137,6 +137,15 @@ def _check_deleted(r: CheckReport, gen: Path, info) -> tuple[int, int]:
 
 
 def _other_generations(r: CheckReport, folder: Path, live: Path | None) -> None:
+    from .format import listed_segments
+    from .segment import segment_dirs
+
+    listed, _ = listed_segments(folder)
+    for seg in segment_dirs(folder):
+        if seg.name not in listed:
+            r.notes.append(f"{SEGMENTS}/{seg.name}: a segment no generation lists"
+                           + (f" (a write that never finished, {WRITING}); " if (seg / WRITING).exists() else "; ")
+                           + "the next ingest deletes it")
     live_seq = sequence_of(live) if live is not None else None
     for g in generation_dirs(folder):
         if live is not None and g.name == live.name:
