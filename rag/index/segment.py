@@ -34,12 +34,12 @@ import numpy as np
 from ..types import Chunk, Document
 from .arrays import load_array
 from .bm25 import TermFrequencies
+from .format import SEGMENTS
 from .integrity import WRITING, describe_files
 from .meta import DOC_COLS, CHUNK_COLS, MetaStore, create_indexes, create_tables, write_metadata
 from .rows import RowTable
 from .vectors import LOSSY, build_vector_index, exact_vectors, load_vector_index, resolve_index_type, save_vector_index
 
-SEGMENTS = "segments"
 SEGMENT_JSON = "segment.json"
 SEG_NAME = re.compile(r"seg-[0-9A-Za-z_-]{1,100}")
 IVF_MIN = 40 * 16  # an inverted file needs this many passages to train on
