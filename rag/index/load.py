@@ -54,9 +54,11 @@ class Live:
     def n(self) -> int:
         return self.segment.info.rows - len(self.deleted_rows)
 
+    def __post_init__(self) -> None:
+        self._gone_docs = frozenset(self.deleted_docs.tolist())
+
     def doc_live(self, pos: int) -> bool:
-        i = np.searchsorted(self.deleted_docs, pos)
-        return not (i < len(self.deleted_docs) and self.deleted_docs[i] == pos)
+        return pos not in self._gone_docs
 
     def to_global(self, local: np.ndarray) -> np.ndarray:
         """Global rows of segment rows (-1 for a deleted one)."""
@@ -241,6 +243,15 @@ class Index:
             for pos, d in live.segment.meta.iter_documents(text=text):
                 if live.doc_live(pos):
                     yield d
+
+    def listing(self) -> Iterator[Document]:
+        """Every live document with only its id, file, fingerprint and copies filled in (no text,
+        title or date): what an ingest compares with the files it reads."""
+        for live in self.segments:
+            for pos, doc_id, path, fp, aliases, alias_paths in live.segment.meta.iter_listing():
+                if live.doc_live(pos):
+                    yield Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases,
+                                   alias_paths=alias_paths)
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
         found = self._find(doc_id)

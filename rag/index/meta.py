@@ -160,6 +160,20 @@ class MetaStore:
                 yield r[0], document_from_row(r[1:])
             last = got[-1][0]
 
+    def iter_listing(self, batch: int = 5000) -> Iterator[tuple]:
+        """(number, id, file, fingerprint, copies, copies' files) of every document, by number:
+        no text, and the JSON columns decoded only when not empty."""
+        last = -1
+        while True:
+            got = self._rows("SELECT pos, doc_id, path, fingerprint, aliases, alias_paths FROM documents "
+                             "WHERE pos > ? ORDER BY pos LIMIT ?", (last, batch))
+            if not got:
+                return
+            for pos, doc_id, path, fp, aliases, alias_paths in got:
+                yield (pos, doc_id, path, fp, json.loads(aliases) if aliases not in (None, "", "[]") else [],
+                       json.loads(alias_paths) if alias_paths not in (None, "", "{}") else {})
+            last = got[-1][0]
+
     def doc_ids(self) -> list[tuple[int, str]]:
         """(number, id) of every document, by number."""
         return [(r[0], r[1]) for r in self._rows("SELECT pos, doc_id FROM documents ORDER BY pos")]

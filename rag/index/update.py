@@ -109,38 +109,54 @@ def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
         progress("read", i + 1, len(files))
 
 
-def _under(path: str, roots: list[Path]) -> bool:
-    p = _resolve(path)
+def _under(path: str, roots: list[Path], cache: dict | None = None) -> bool:
+    """Whether ``path`` lies under one of ``roots`` (``cache``: paths already resolved, for a
+    pass over many documents from few files)."""
+    if cache is None:
+        p = _resolve(path)
+    elif path in cache:
+        p = cache[path]
+    else:
+        p = cache[path] = _resolve(path)
     return p is not None and any(p == r or r in p.parents for r in roots)
 
 
 def diff(plan: IngestPlan) -> None:
     """Old documents not read again stay, unless their file is gone from an ingested folder, or
     their file was read again without them (a record left a JSONL file). Copies (aliases) under
-    the ingested paths are dropped here and found again when their file is read."""
+    the ingested paths are dropped here and found again when their file is read.
+
+    The index is listed without texts, titles or dates (file, fingerprint and copies are what
+    this needs): a document kept as it was is never read whole, nor written again."""
     if plan.old is None:
         return
     reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
-    listing = plan.old.iter_documents(text=False) if hasattr(plan.old, "iter_documents") \
+    listing = plan.old.listing() if hasattr(plan.old, "listing") \
         else plan.old.documents.values()  # the Milvus store keeps its documents in a dict
+    resolved: dict[str, Path | None] = {}
+    exists: dict[str, bool] = {}
     for doc in listing:
         doc_id = doc.doc_id
-        plan.stored[doc_id] = _record(doc)
+        plan.stored[doc_id] = ("copies", _copies(doc))
         if doc_id in seen_ids:
             continue
-        if doc.path and _under(doc.path, plan.roots) and (
-                not Path(doc.path).exists() or _resolve(doc.path) in reread):
+        if doc.path and _under(doc.path, plan.roots, resolved) and (
+                not exists.setdefault(doc.path, Path(doc.path).exists()) or resolved[doc.path] in reread):
             plan.report.removed.append(doc_id)
         else:
-            plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
+            if doc.aliases:
+                plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
             plan.kept[doc_id] = doc
+
+
+def _copies(doc: Document) -> tuple:
+    return tuple(doc.aliases), tuple(sorted(doc.alias_paths.items()))
 
 
 def _record(doc: Document) -> tuple:
     """What of a document is stored besides its text (a change means rewriting its record)."""
-    return (doc.title, doc.source, doc.date, doc.path, doc.format, doc.fingerprint, tuple(doc.aliases),
-            tuple(sorted(doc.alias_paths.items())))
+    return (doc.title, doc.source, doc.date, doc.path, doc.format, doc.fingerprint) + _copies(doc)
 
 
 def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
@@ -187,6 +203,7 @@ def reuse_unchanged(plan: IngestPlan) -> None:
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
         if prev is not None and prev.fingerprint == prep.document.fingerprint:
+            plan.stored[doc_id] = ("record", _record(prev))  # the new record replaces it whole
             # copies under the ingested paths were found again (or are gone); others stay
             _forget_aliases_under(prev, plan.roots, set())
             prep.document.aliases = sorted(set(prev.aliases) | set(prep.document.aliases))
@@ -215,8 +232,14 @@ def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
 
 
 def rewritten(plan: IngestPlan) -> list[str]:
-    """Kept documents whose record changed (a copy found or gone): rewritten with their passages."""
-    return [d for d, doc in plan.kept.items() if d in plan.stored and plan.stored[d] != _record(doc)]
+    """Kept documents whose record changed (a copy found or gone, or, for one read again, its
+    title, date, source or file): rewritten with their passages."""
+    out = []
+    for d, doc in plan.kept.items():
+        kind, before = plan.stored.get(d, ("", None))
+        if before is not None and before != (_record(doc) if kind == "record" else _copies(doc)):
+            out.append(d)
+    return out
 
 
 def copy_documents(old: Index, docs: list[tuple[str, Document]]) -> tuple[list[Chunk], np.ndarray]:
@@ -250,11 +273,12 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
     else:
         again = rewritten(plan)
         full = []
-        for d in again:  # the stored record has the text; the new one the aliases
+        for d in again:  # the stored record has the text; the kept one the copies (and, read again, the rest)
             doc = plan.old.documents[d]
             k = plan.kept[d]
-            full.append((d, Document(d, doc.text, k.title, k.source, k.date, k.path, k.format, k.fingerprint,
-                                     list(k.aliases), dict(k.alias_paths))))
+            base = k if plan.stored[d][0] == "record" else doc
+            full.append((d, Document(d, doc.text, base.title, base.source, base.date, base.path, base.format,
+                                     base.fingerprint, list(k.aliases), dict(k.alias_paths))))
         copied, copied_vecs = copy_documents(plan.old, full)
         stay = set(plan.kept) - set(again)
         delete = {d for d in plan.stored if d not in stay}
