@@ -136,12 +136,15 @@ def diff(plan: IngestPlan) -> None:
         else plan.old.documents.values()  # the Milvus store keeps its documents in a dict
     resolved: dict[str, Path | None] = {}
     exists: dict[str, bool] = {}
+    under: dict[str, bool] = {}  # a JSONL file holds many documents: each file is looked at once
     for doc in listing:
         doc_id = doc.doc_id
         plan.stored[doc_id] = ("copies", _copies(doc))
         if doc_id in seen_ids:
             continue
-        if doc.path and _under(doc.path, plan.roots, resolved) and (
+        if doc.path and doc.path not in under:
+            under[doc.path] = _under(doc.path, plan.roots, resolved)
+        if doc.path and under[doc.path] and (
                 not exists.setdefault(doc.path, Path(doc.path).exists()) or resolved[doc.path] in reread):
             plan.report.removed.append(doc_id)
         else:
@@ -150,7 +153,12 @@ def diff(plan: IngestPlan) -> None:
             plan.kept[doc_id] = doc
 
 
+_NO_COPIES = ((), ())
+
+
 def _copies(doc: Document) -> tuple:
+    if not doc.aliases and not doc.alias_paths:
+        return _NO_COPIES
     return tuple(doc.aliases), tuple(sorted(doc.alias_paths.items()))
 
 
