@@ -353,3 +353,19 @@ def test_a_writer_killed_at_each_step_leaves_the_last_commit(tmp_path, fake, poi
     ingest([new], s, fake)  # the next writer clears what the killed ones left
     _assert_clean(s)
     assert {d["id"] for d in docs[8:]} <= set(Index.load(s.index_dir).documents)
+
+
+def test_the_assistant_compacts_and_keeps_answering(tmp_path, fake):
+    from rag.answering import Assistant
+
+    docs = _docs()
+    s = _settings(tmp_path / "bot")
+    bot = Assistant(s, embedder=fake)
+    bot.ingest([_write(tmp_path / "bot" / "a.jsonl", docs[:6])])
+    bot.ingest([_write(tmp_path / "bot" / "b.jsonl", docs[6:])])
+    bot.remove(["doc03"])
+    before = [h.chunk.chunk_id for h in bot.search("海鸥湾示范区新建智能灯塔", k=5).hits]
+    assert len(bot.index.segments) == 2
+    report = bot.compact()
+    assert report.documents == 11 and len(bot.index.segments) == 1  # reloaded
+    assert [h.chunk.chunk_id for h in bot.search("海鸥湾示范区新建智能灯塔", k=5).hits] == before
