@@ -49,7 +49,10 @@ def main() -> int:
            "rows": []}
     for kind in a.types:
         vindex = build_vector_index(exact, kind)
-        idx.vectors, idx._exact = vindex, exact_vectors(vindex) if kind == "flat" else exact
+        if len(idx.segments) != 1 or len(idx.segments[0].deleted_rows):
+            raise SystemExit("compact the index first (`rag compact`): this swaps the vectors of one segment")
+        seg = idx.segments[0].segment
+        seg._vectors, seg._exact = vindex, exact_vectors(vindex) if kind == "flat" else exact
         r = Retriever(idx, emb, s)
         row = {"type": kind}
         for mode in ("hybrid", "dense"):

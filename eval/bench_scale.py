@@ -24,8 +24,9 @@ model alone added, and the RSS the index added; search latency per mode over ``-
 real questions (the questions are embedded beforehand in one batch: ``embed_p50_ms`` is that
 batch's time per question),
 after 10 warm-up searches; hybrid MRR@10 against the gold documents; disk size; and seconds to
-add one document of five passages (``rag ingest`` of one file, through the real model) and to
-remove it. Writes ``scale.json``, ``scale.md`` and ``scale.png`` under ``--out``.
+add one document of five passages (``rag ingest`` of one file, through the real model: a new
+segment), to remove it again, to remove a document of the large first segment (its rows marked
+deleted), and, up to ``--compact-max`` passages, to compact the index into one segment. Writes ``scale.json``, ``scale.md`` and ``scale.png`` under ``--out``.
 """
 from __future__ import annotations
 
@@ -76,17 +77,43 @@ def sentence_pool(corpus: Path, limit: int = 400_000) -> list[str]:
     return list(dict.fromkeys(pool))
 
 
+def read_sample(folder: Path):
+    """(manifest, documents, passages, vectors) of the sample index: read through
+    :class:`rag.index.Index`, or, for an index of format 4 (one generation holding every file,
+    before segments), from its files directly, so the sample need not be embedded again."""
+    from rag.index import Index, IndexMismatch
+
+    try:
+        real = Index.load(folder)
+        return (real.manifest, list(real.documents.values()), list(real.chunks),
+                real.vectors_of(np.arange(len(real))))
+    except IndexMismatch:
+        pass
+    from rag.index import Manifest
+    from rag.index.meta import MetaStore
+    from rag.index.vectors import exact_vectors, load_vector_index
+
+    gen = folder / (folder / "CURRENT").read_text().strip()
+    data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest = Manifest(model=data["model"], chunker=data["chunker"], lexical=data["lexical"],
+                        index_type=data["index_type"])
+    meta = MetaStore(gen / "meta.sqlite")
+    documents = [d for _, d in meta.iter_documents()]
+    chunks = [c for _, c in meta.iter_chunks()]
+    vindex = load_vector_index(gen / "vectors.faiss")
+    vectors = np.array(exact_vectors(vindex), dtype=np.float32)  # a copy, made while the index lives
+    del vindex
+    return manifest, documents, chunks, vectors
+
+
 def build(size: int, folder: Path, sample_index: Path, corpus: Path, seed: int = 0) -> dict:
     from rag.config import load_settings
-    from rag.index import Index, Manifest, write_generation
+    from rag.index import Manifest, write_generation
     from rag.types import Chunk, Document
 
     t0 = time.perf_counter()
-    real = Index.load(sample_index)
-    documents = list(real.documents.values())
-    chunks = list(real.chunks)
+    real_manifest, documents, chunks, real_vecs = read_sample(sample_index)
     n_real = len(chunks)
-    real_vecs = real.vectors_of(np.arange(n_real))
     dim = real_vecs.shape[1]
     rng = np.random.default_rng(seed)
     pool = sentence_pool(corpus)
@@ -121,10 +148,10 @@ def build(size: int, folder: Path, sample_index: Path, corpus: Path, seed: int =
     vectors.flush()
     made = time.perf_counter() - t0
     s = load_settings(env={})
-    manifest = Manifest(model=real.manifest.model, chunker=real.manifest.chunker, lexical=real.manifest.lexical,
+    manifest = Manifest(model=real_manifest.model, chunker=real_manifest.chunker, lexical=real_manifest.lexical,
                         index_type=s.index_type)
     t1 = time.perf_counter()
-    write_generation(folder, manifest, documents, chunks, vectors, real.manifest.lexical, None, s.flat_max_passages)
+    write_generation(folder, manifest, documents, chunks, vectors, real_manifest.lexical, None, s.flat_max_passages)
     written = time.perf_counter() - t1
     del vectors
     vec_path.unlink()
@@ -137,7 +164,7 @@ def _pct(xs: list[float], p: float) -> float:
     return round(float(np.percentile(xs, p)), 2)
 
 
-def measure(folder: Path, questions: Path, n_questions: int, update: bool, work: Path) -> dict:
+def measure(folder: Path, questions: Path, n_questions: int, update: bool, work: Path, compact: bool = False) -> dict:
     import faiss  # noqa: F401  (libraries first: their RSS is not the index's)
     import torch  # noqa: F401
 
@@ -185,27 +212,43 @@ def measure(folder: Path, questions: Path, n_questions: int, update: bool, work:
         out[f"{mode}_p50_ms"], out[f"{mode}_p95_ms"] = _pct(times, 50), _pct(times, 95)
     out["hybrid_mrr10"] = round(statistics.mean(mrr), 4)
     out["rss_after_queries_mb"] = round(rss_mb(), 1)
-    out["add_doc_s"] = out["remove_doc_s"] = None
+    out["add_doc_s"] = out["remove_doc_s"] = out["remove_old_doc_s"] = out["compact_s"] = None
     if update:
         doc = work / "added" / "新增简报.txt"
         doc.parent.mkdir(parents=True, exist_ok=True)
-        paras = [f"第{i + 1}部分。" + "".join(q.question.replace("？", "。") for q in qs[i * 12:(i + 1) * 12])
-                 for i in range(5)]
+        paras = [f"第{i + 1}部分。" + "".join(q.question.replace("？", "。") for q in qs[i * 4:(i + 1) * 4])
+                 for i in range(5)]  # about one passage each
         doc.write_text("2024年5月6日 测试简报\n\n" + "\n\n".join(paras), encoding="utf-8")
         t = time.perf_counter()
         report = ingest([doc.parent], settings, embedder, index_dir=folder, use_cache=False)
         out["add_doc_s"] = round(time.perf_counter() - t, 2)
         out["added_passages"] = report.chunks - len(index)
+        added = Index.load(folder)
+        texts = [c.embed_text() for c in added.chunks_at(added.rows_of_document(report.added[0]))]
+        t = time.perf_counter()
+        embedder.embed_passages(texts)  # the same passages again: the model's share of add_doc_s
+        out["add_embed_s"] = round(time.perf_counter() - t, 2)
+        del added
         t = time.perf_counter()
         remove_documents(report.added, settings, index_dir=folder)
         out["remove_doc_s"] = round(time.perf_counter() - t, 2)
+        # a document of the first (large) segment: its rows are marked deleted, nothing rewritten
+        t = time.perf_counter()
+        remove_documents(["synthetic/0000000"], settings, index_dir=folder)
+        out["remove_old_doc_s"] = round(time.perf_counter() - t, 2)
+        if compact:  # every live passage copied into one new segment (nothing embedded)
+            from rag.index import compact_index
+
+            t = time.perf_counter()
+            compact_index(settings, index_dir=folder)
+            out["compact_s"] = round(time.perf_counter() - t, 2)
     return out
 
 
 # ------------------------------------------------------------------ reports
 COLUMNS = ["passages", "open_s", "rss_mb", "model_rss_mb", "hybrid_p50_ms", "hybrid_p95_ms", "dense_p50_ms",
            "lexical_p50_ms", "disk_mb", "add_doc_s", "remove_doc_s"]
-EXTRA = ["index_type", "index_rss_mb", "rss_after_queries_mb", "dense_p95_ms", "lexical_p95_ms", "embed_p50_ms",
+EXTRA = ["add_embed_s", "added_passages", "remove_old_doc_s", "compact_s", "index_type", "index_rss_mb", "rss_after_queries_mb", "dense_p95_ms", "lexical_p95_ms", "embed_p50_ms",
          "hybrid_mrr10", "write_s"]
 
 
@@ -261,6 +304,8 @@ def main() -> int:
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--update-max", type=int, default=300_000,
                    help="measure adding and removing a document only up to this many passages")
+    p.add_argument("--compact-max", type=int, default=100_000,
+                   help="measure `rag compact` (after removing a document) only up to this many passages")
     p.add_argument("--work", type=Path, default=Path("/tmp/bench-scale"))
     p.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "scale")
     p.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -271,10 +316,12 @@ def main() -> int:
         print("RESULT " + json.dumps(build(a.size, a.folder, a.sample_index.expanduser(), a.corpus)))
         return 0
     if a.step == "measure":
-        print("RESULT " + json.dumps(measure(a.folder, a.questions, a.queries, a.size <= a.update_max, a.work)))
+        print("RESULT " + json.dumps(measure(a.folder, a.questions, a.queries, a.size <= a.update_max, a.work,
+                                             a.size <= a.compact_max)))
         return 0
     common = ["--sample-index", str(a.sample_index), "--corpus", str(a.corpus), "--questions", str(a.questions),
-              "--queries", str(a.queries), "--update-max", str(a.update_max), "--work", str(a.work)]
+              "--queries", str(a.queries), "--update-max", str(a.update_max), "--compact-max", str(a.compact_max),
+              "--work", str(a.work)]
     info = machine()
     rows = []
     a.out.mkdir(parents=True, exist_ok=True)

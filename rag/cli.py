@@ -305,6 +305,15 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def cmd_compact(args) -> int:
+    from .index import compact_index
+
+    report = compact_index(_settings(args), log=_log)
+    print(f"compacted: {report.documents} documents, {report.chunks} passages in one segment "
+          f"({report.seconds:.1f}s)")
+    return 0
+
+
 def cmd_info(args) -> int:
     info = open_index(_settings(args)).describe()
     print(json.dumps(info, ensure_ascii=False, indent=1))
@@ -532,6 +541,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("doc_ids", nargs="+")
     _common(sp)
     sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("compact", help="merge the index's segments into one, leaving deleted passages behind",
+                        description="Each ingest or removal adds a segment or marks passages deleted; "
+                                    "segments merge by themselves when there are too many. This merges all "
+                                    "of them now (stored vectors and term frequencies are copied, nothing "
+                                    "is embedded again).")
+    _common(sp)
+    sp.set_defaults(func=cmd_compact)
 
     sp = sub.add_parser("info", help="describe the index")
     _common(sp)

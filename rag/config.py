@@ -116,6 +116,10 @@ class Settings:
     # index
     index_type: str = "auto"  # auto (flat up to flat_max_passages, then hnswsq8) | flat | hnsw | hnswsq8 | ivfsq8 | ivfpq
     flat_max_passages: int = 200_000  # auto: exact search up to this many passages (~25 ms a query on 2 cores)
+    # segments (each ingest adds one): merge the smallest when there are more than max_segments,
+    # and rewrite a segment when more than segment_deleted_max of its passages are deleted
+    max_segments: int = 8
+    segment_deleted_max: float = 0.3
     lexical_tokenizer: str = "bigram"  # bigram (char unigrams + bigrams) | jieba
     # where passages and vectors live: faiss (files under index_dir) | milvus (a Milvus collection;
     # index_dir then keeps the manifest, the documents and the BM25 term statistics)
@@ -171,6 +175,7 @@ SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "li
 RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
           "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
+          "max_segments": (1, None), "segment_deleted_max": (0.0, 1.0),
           "rerank_depth": (1, K_MAX), "max_per_doc": (0, None)}
 
 

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
-from ..index import Index, IndexNotFound, ingest, open_index, remove_documents
+from ..index import Index, IndexNotFound, compact_index, ingest, open_index, remove_documents
 from ..search import Filters, Query, Retriever
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
@@ -123,6 +123,13 @@ class Assistant:
         """Remove documents (by id) from the index."""
         with self._write:
             report = remove_documents(list(doc_ids), self.settings, log=self.log)
+            self.reload()
+        return report
+
+    def compact(self) -> IngestReport:
+        """Merge the index's segments into one (``rag compact``); nothing is embedded again."""
+        with self._write:
+            report = compact_index(self.settings, log=self.log)
             self.reload()
         return report
 

@@ -1,28 +1,35 @@
-"""BM25 over passages (the Lucene variant, as bm25s computes it), kept as numpy arrays that
-are memory-mapped when an index opens: nothing is parsed into Python objects.
+"""BM25 over passages (the Lucene variant, as bm25s computes it), from raw term frequencies kept
+as numpy arrays that are memory-mapped when an index opens: nothing is parsed into Python objects.
 
-Files in ``lexical/``::
+A segment of the index (:mod:`.segment`) stores, in ``lexical/``::
 
-    lexical.json            scheme, passages, k1, b
-    data.csc.index.npy      BM25 weight of each (term, passage) pair, column by column (CSC)
-    indices.csc.index.npy   the passage row of each weight
+    lexical.json            scheme, passages, k1, b, terms
+    data.csc.index.npy      raw frequency of each (term, passage) pair, column by column (CSC)
+    indices.csc.index.npy   the passage row (in the segment) of each frequency
     indptr.csc.index.npy    where each term's column starts
     terms.npy               xxh64 of each term, sorted (uint64)
     term_cols.npy           the column of each hashed term
+    lengths.npy             tokens in each passage (int32)
+
+Weights are not baked in: :class:`LexicalIndex` computes them when a query comes, from the
+frequencies of every live segment and the statistics of the whole index (passages, average
+length, and each query term's document frequency counted over live rows), so a passage scores
+the same whichever segment holds it and however many segments there are. Scores equal
+bm25s's "lucene" method (``tests/index/test_bm25.py`` compares them).
 
 Terms are looked up by their 64-bit hash (a collision among a few million terms has a chance
 of about 1e-7, and would only merge two terms' columns), so the vocabulary costs 16 bytes a
-term on disk and nothing in memory until a query reads it. Scores equal bm25s's "lucene"
-method (``tests/index/test_bm25.py`` compares them). Tokenisation is :func:`rag.text.tokenize`;
-a query arrives already tokenised (:attr:`rag.search.Query.tokens`).
+term on disk and nothing in memory until a query reads it. Tokenisation is
+:func:`rag.text.tokenize`; a query arrives already tokenised (:attr:`rag.search.Query.tokens`).
 """
 from __future__ import annotations
 
 import json
 from array import array
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import xxhash
@@ -31,17 +38,18 @@ from ..text import check_scheme, tokenize
 from .arrays import load_array
 
 ARRAYS = ("data", "indices", "indptr")
+K1, B = 1.2, 0.75
 
 
 def term_hash(term: str) -> int:
     return xxhash.xxh64_intdigest(term.encode("utf-8"))
 
 
-class LexicalIndex:
-    """BM25 over passage texts: score every passage for a query, document frequencies, IDF."""
+class TermFrequencies:
+    """One segment's BM25 data: raw term frequencies by hashed term, and passage lengths."""
 
     def __init__(self, scheme: str = "bigram", n: int = 0, data=None, indices=None, indptr=None,
-                 terms=None, term_cols=None, k1: float = 1.2, b: float = 0.75):
+                 terms=None, term_cols=None, lengths=None, k1: float = K1, b: float = B):
         self.scheme = scheme
         self.n = n
         self.k1, self.b = k1, b
@@ -50,11 +58,12 @@ class LexicalIndex:
         self.indptr = indptr if indptr is not None else np.zeros(1, np.int64)
         self.terms = terms if terms is not None else np.zeros(0, np.uint64)
         self.term_cols = term_cols if term_cols is not None else np.zeros(0, np.int32)
+        self.lengths = lengths if lengths is not None else np.zeros(0, np.int32)
 
     # ------------------------------------------------------------ building
     @classmethod
-    def build(cls, texts: Iterable[str], scheme: str = "bigram", k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
-        """BM25 over ``texts`` (any iterable: read once, one passage at a time)."""
+    def build(cls, texts: Iterable[str], scheme: str = "bigram", k1: float = K1, b: float = B) -> "TermFrequencies":
+        """Frequencies over ``texts`` (any iterable: read once, one passage at a time)."""
         scheme = check_scheme(scheme)
         vocab: dict[str, int] = {}
         cols, tfs, lengths, distinct = array("i"), array("f"), array("i"), array("i")
@@ -66,61 +75,150 @@ class LexicalIndex:
             cols.extend([vocab.setdefault(t, len(vocab)) for t in counts])
             tfs.extend(counts.values())
         n = len(lengths)
-        if not n:
-            return cls(scheme, 0, k1=k1, b=b)
-        from scipy.sparse import csr_matrix
-
-        col = np.frombuffer(cols, dtype=np.int32)
-        per_passage = np.frombuffer(distinct, dtype=np.int32)
-        dl = np.frombuffer(lengths, dtype=np.int32).astype(np.float32)
-        df = np.bincount(col, minlength=len(vocab)).astype(np.float64)
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = (k1 * ((1 - b) + b * dl / dl.mean())).astype(np.float32)
-        tf = np.frombuffer(tfs, dtype=np.float32)
-        weight = idf[col] * (tf / (np.repeat(norm, per_passage) + tf))  # Lucene BM25 of each pair
-        del tf, tfs
-        rowptr = np.zeros(n + 1, np.int64)
-        np.cumsum(per_passage, out=rowptr[1:])
-        csc = csr_matrix((weight, col, rowptr), shape=(n, len(vocab))).tocsc()  # passages ascending per term
-        del weight
-        data = csc.data.astype(np.float32, copy=False)
-        indices = csc.indices.astype(np.int32, copy=False)
-        indptr = csc.indptr.astype(np.int64, copy=False)
         hashes = np.fromiter((term_hash(t) for t in vocab), dtype=np.uint64, count=len(vocab))
-        by_hash = np.argsort(hashes)
-        return cls(scheme, n, data, indices, indptr, hashes[by_hash], by_hash.astype(np.int32), k1, b)
+        col = np.frombuffer(cols, dtype=np.int32)
+        rows = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(distinct, dtype=np.int32))
+        return cls.from_postings(scheme, hashes[col] if len(col) else np.zeros(0, np.uint64), rows,
+                                 np.frombuffer(tfs, dtype=np.float32), np.frombuffer(lengths, dtype=np.int32).copy(),
+                                 k1, b)
+
+    @classmethod
+    def from_postings(cls, scheme: str, hashes: np.ndarray, rows: np.ndarray, tf: np.ndarray,
+                      lengths: np.ndarray, k1: float = K1, b: float = B) -> "TermFrequencies":
+        """From one (term hash, row, frequency) triple per pair, in any order; a row appears
+        at most once per term."""
+        order = np.lexsort((rows, hashes))
+        hashes = np.asarray(hashes, np.uint64)[order]
+        terms, starts = np.unique(hashes, return_index=True)
+        indptr = np.append(starts, len(hashes)).astype(np.int64)
+        return cls(scheme, len(lengths), np.asarray(tf, np.float32)[order], np.asarray(rows, np.int32)[order],
+                   indptr, terms, np.arange(len(terms), dtype=np.int32), np.asarray(lengths, np.int32), k1, b)
+
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (term hash, row, frequency) triple, for a merge."""
+        col_hash = np.empty(len(self.terms), np.uint64)
+        col_hash[np.asarray(self.term_cols)] = np.asarray(self.terms)
+        counts = np.diff(np.asarray(self.indptr))
+        return np.repeat(col_hash, counts), np.asarray(self.indices), np.asarray(self.data)
 
     # ------------------------------------------------------------ reading
-    def columns(self, tokens: Iterable[str]) -> list[int]:
-        """The column of each token (-1 for a token the index does not hold)."""
-        toks = list(tokens)
-        if not toks or not len(self.terms):
-            return [-1] * len(toks)
-        h = np.fromiter((term_hash(t) for t in toks), dtype=np.uint64, count=len(toks))
-        pos = np.minimum(np.searchsorted(self.terms, h), len(self.terms) - 1)
-        found = np.asarray(self.terms[pos]) == h
-        cols = np.asarray(self.term_cols[pos])
-        return [int(c) if f else -1 for c, f in zip(cols, found)]
+    def columns_of(self, hashes: np.ndarray) -> np.ndarray:
+        """The column of each term hash (-1 for one this segment does not hold)."""
+        if not len(hashes) or not len(self.terms):
+            return np.full(len(hashes), -1, np.int64)
+        pos = np.minimum(np.searchsorted(self.terms, hashes), len(self.terms) - 1)
+        found = np.asarray(self.terms[pos]) == hashes
+        return np.where(found, np.asarray(self.term_cols[pos]), -1).astype(np.int64)
+
+    def column(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        s, e = int(self.indptr[c]), int(self.indptr[c + 1])
+        return np.asarray(self.indices[s:e]), np.asarray(self.data[s:e])
+
+    # ------------------------------------------------------------ files
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "lexical.json").write_text(json.dumps({"scheme": self.scheme, "n": self.n, "k1": self.k1,
+                                                         "b": self.b, "terms": int(len(self.terms))}))
+        for name in ARRAYS:
+            np.save(folder / f"{name}.csc.index.npy", np.asarray(getattr(self, name)), allow_pickle=False)
+        np.save(folder / "terms.npy", np.asarray(self.terms), allow_pickle=False)
+        np.save(folder / "term_cols.npy", np.asarray(self.term_cols), allow_pickle=False)
+        np.save(folder / "lengths.npy", np.asarray(self.lengths, np.int32), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> "TermFrequencies":
+        """The arrays in ``folder``, memory-mapped (read-only) unless ``mmap`` is False."""
+        meta = json.loads((folder / "lexical.json").read_text())
+        arrays = {name: load_array(folder / f"{name}.csc.index.npy", mmap) for name in ARRAYS}
+        return cls(meta["scheme"], int(meta["n"]), arrays["data"], arrays["indices"], arrays["indptr"],
+                   load_array(folder / "terms.npy", mmap), load_array(folder / "term_cols.npy", mmap),
+                   load_array(folder / "lengths.npy", mmap), float(meta.get("k1", K1)), float(meta.get("b", B)))
+
+
+@dataclass
+class Part:
+    """A segment's frequencies as seen from the whole index: its rows ``0..tf.n-1`` are global
+    rows ``base + i`` (no deleted rows) or ``glob[i]`` (-1: deleted)."""
+
+    tf: TermFrequencies
+    base: int = 0
+    glob: np.ndarray | None = None
+
+
+class LexicalIndex:
+    """BM25 over the live passages of one or more segments: scores, document frequencies, IDF."""
+
+    def __init__(self, parts: Sequence[Part], n: int, total_len: int, scheme: str = "bigram",
+                 k1: float = K1, b: float = B):
+        self.parts = list(parts)
+        self.n = n
+        self.total_len = total_len
+        self.scheme = scheme
+        self.k1, self.b = k1, b
+
+    @classmethod
+    def build(cls, texts: Iterable[str], scheme: str = "bigram", k1: float = K1, b: float = B) -> "LexicalIndex":
+        """BM25 over ``texts`` held in memory (one segment, nothing deleted)."""
+        tf = TermFrequencies.build(texts, scheme, k1, b)
+        return cls([Part(tf)], tf.n, int(np.sum(tf.lengths, dtype=np.int64)), tf.scheme, k1, b)
+
+    # ------------------------------------------------------------ reading
+    def _postings(self, h: np.ndarray) -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """For each term hash in ``h``: its live postings per segment, as (global rows, tf, length)."""
+        out: list[list] = [[] for _ in range(len(h))]
+        for part in self.parts:
+            for i, c in enumerate(part.tf.columns_of(h)):
+                if c < 0:
+                    continue
+                rows, tf = part.tf.column(int(c))
+                lengths = np.asarray(part.tf.lengths[rows])
+                if part.glob is None:
+                    out[i].append((rows.astype(np.int64) + part.base, tf, lengths))
+                else:
+                    g = np.asarray(part.glob[rows])
+                    live = g >= 0
+                    out[i].append((g[live].astype(np.int64), tf[live], lengths[live]))
+        return out
+
+    @staticmethod
+    def _hashes(tokens: list[str]) -> np.ndarray:
+        return np.fromiter((term_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+
+    def _idf(self, df: int) -> float:
+        n = max(self.n, 1)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every passage for query ``tokens`` (zeros when none is in the index).
+        """BM25 score of every live passage for query ``tokens`` (zeros when none is in the index).
         A token repeated in the query counts once per repetition, as in bm25s."""
         scores = np.zeros(self.n, np.float32)
-        for c in self.columns(tokens):
-            if c >= 0:
-                s, e = int(self.indptr[c]), int(self.indptr[c + 1])
-                scores[self.indices[s:e]] += self.data[s:e]  # a column holds each passage once
+        counts = Counter(tokens)
+        if not counts or not self.n:
+            return scores
+        distinct = list(counts)
+        avg = np.float32(self.total_len / self.n)
+        k1, b = np.float32(self.k1), np.float32(self.b)
+        for tok, found in zip(distinct, self._postings(self._hashes(distinct))):
+            df = sum(len(g) for g, _, _ in found)
+            if not df:
+                continue
+            idf = np.float32(self._idf(df))
+            for g, tf, dl in found:
+                norm = k1 * ((1 - b) + b * dl.astype(np.float32) / avg)
+                w = idf * (tf / (norm + tf))
+                for _ in range(counts[tok]):
+                    scores[g] += w  # a column holds each passage once
         return scores
 
     def doc_freq(self, tokens: list[str]) -> list[int]:
-        """Number of passages holding each token."""
-        return [int(self.indptr[c + 1] - self.indptr[c]) if c >= 0 else 0 for c in self.columns(tokens)]
+        """Number of live passages holding each token."""
+        toks = list(tokens)
+        return [sum(len(g) for g, _, _ in found) for found in self._postings(self._hashes(toks))]
 
     def idf(self, tokens) -> dict[str, float]:
         """Each distinct token's BM25 inverse document frequency in this index."""
-        n = max(self.n, 1)
         toks = list(dict.fromkeys(tokens))
-        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in zip(toks, self.doc_freq(toks))}
+        return {t: self._idf(d) for t, d in zip(toks, self.doc_freq(toks))}
 
     def top(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The ``k`` best-scoring passages with a positive score, best first, optionally only
@@ -137,23 +235,15 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
-    # ------------------------------------------------------------ files
+    # ------------------------------------------------------------ files (one segment)
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "lexical.json").write_text(json.dumps({"scheme": self.scheme, "n": self.n, "k1": self.k1,
-                                                         "b": self.b, "terms": int(len(self.terms))}))
-        for name in ARRAYS:
-            np.save(folder / f"{name}.csc.index.npy", np.asarray(getattr(self, name)), allow_pickle=False)
-        np.save(folder / "terms.npy", np.asarray(self.terms), allow_pickle=False)
-        np.save(folder / "term_cols.npy", np.asarray(self.term_cols), allow_pickle=False)
+        """The frequencies of a one-segment index with nothing deleted (as :meth:`build` makes)."""
+        if len(self.parts) != 1 or self.parts[0].glob is not None:
+            raise ValueError("only an index of one segment, with nothing deleted, is saved whole")
+        self.parts[0].tf.save(folder)
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> "LexicalIndex":
-        """The arrays in ``folder``, memory-mapped (read-only) unless ``mmap`` is False."""
-        meta = json.loads((folder / "lexical.json").read_text())
-        arrays = {name: load_array(folder / f"{name}.csc.index.npy", mmap) for name in ARRAYS}
-        terms = load_array(folder / "terms.npy", mmap)
-        term_cols = load_array(folder / "term_cols.npy", mmap)
-        return cls(meta["scheme"], int(meta["n"]), arrays["data"], arrays["indices"], arrays["indptr"],
-                   terms, term_cols, float(meta.get("k1", 1.2)), float(meta.get("b", 0.75)))
-
+        """One segment's frequencies, as a whole index."""
+        tf = TermFrequencies.load(folder, mmap)
+        return cls([Part(tf)], tf.n, int(np.sum(tf.lengths, dtype=np.int64)), tf.scheme, tf.k1, tf.b)

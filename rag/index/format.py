@@ -5,21 +5,22 @@ Layout of an index folder::
     index/
       CURRENT            name of the live generation (replaced atomically)
       .lock              held by the one process writing (it holds that process's id)
-      gen-<stamp>/       one complete, immutable build
+      segments/seg-<stamp>/   immutable mini-indexes, one per ingest or merge (segment.py):
+                         meta.sqlite, rows/, vectors.faiss (+ vectors.npy), lexical/ (raw BM25
+                         term frequencies and lengths), segment.json
+      gen-<stamp>/       one commit: which segments are live and what is deleted from them
         manifest.json    format version, sequence number, model, chunker, lexical settings,
-                         index type, counts, and the size and xxh3-128 checksum of every other file
-        meta.sqlite      documents and chunks (row number = vector id), read on demand (meta.py)
-        rows/            per-row document number, date and source as int32 arrays (rows.py)
-        vectors.faiss    FAISS index (faiss.write_index)
-        vectors.npy      exact vectors, only for lossy index types (ivfsq8, ivfpq), memory-mapped
-        lexical/         BM25 arrays (CSC) + hashed vocabulary, memory-mapped (bm25.py)
-        .writing         only while the build is under way
+                         counts, total BM25 length, the segments it lists, and the size and
+                         xxh3-128 checksum of every file it relies on (paths from the index folder)
+        deleted/         per segment with deletions: <seg>.rows.npy and <seg>.docs.npy (sorted)
+        .writing         only while the commit is under way
 
-A build writes a new generation folder, then swaps ``CURRENT``; a process killed at any
-moment leaves the previous generation as the live one. A lost or unreadable ``CURRENT`` is
-recovered from the newest complete generation. A writer deletes only what it can prove is not
-needed: the live generation it replaced, generations older than that one (lower sequence
-number), and folders of builds that never finished (``.writing``). Nothing is pickled.
+A write adds a segment (only the passages it adds) and a new generation listing it, then swaps
+``CURRENT``; a process killed at any moment leaves the previous generation as the live one. A
+lost or unreadable ``CURRENT`` is recovered from the newest complete generation. A writer
+deletes only what it can prove is not needed: the live generation it replaced, generations
+older than that one (lower sequence number), folders of builds that never finished
+(``.writing``), and segments no remaining generation lists. Nothing is pickled.
 """
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ from typing import Callable
 
 from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 4  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
-# folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest
+FORMAT_VERSION = 5  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
+# folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest;
+# 5: segments (BM25 as raw term frequencies, deletions per generation)
 CURRENT = "CURRENT"
+SEGMENTS = "segments"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
 
 
@@ -60,12 +63,14 @@ class Manifest:
     chunker: dict
     lexical: str
     index_type: str
-    documents: int = 0  # how many (they are listed in meta.sqlite)
+    documents: int = 0  # live documents (they are listed in each segment's meta.sqlite)
     format_version: int = FORMAT_VERSION
     created: str = ""
-    chunks: int = 0
+    chunks: int = 0  # live passages
     sequence: int = 0  # 1 for the first generation of a folder, one more for each later one
-    files: dict[str, dict] = field(default_factory=dict)  # path in the generation -> bytes, xxh3_128
+    files: dict[str, dict] = field(default_factory=dict)  # path in the index folder -> bytes, xxh3_128
+    segments: list[dict] = field(default_factory=list)  # SegmentInfo of each live segment, in row order
+    total_len: int = 0  # BM25 tokens in the live passages
 
     def to_json(self) -> str:
         data = dict(self.__dict__)
@@ -117,7 +122,8 @@ def read_manifest(gen: Path, folder: Path) -> Manifest:
 
 def _check_types(m: Manifest) -> None:
     for name, kind in (("model", dict), ("chunker", dict), ("documents", int), ("files", dict),
-                       ("lexical", str), ("index_type", str), ("chunks", int), ("sequence", int)):
+                       ("lexical", str), ("index_type", str), ("chunks", int), ("sequence", int),
+                       ("segments", list), ("total_len", int)):
         if not isinstance(getattr(m, name), kind):
             raise TypeError(f"{name!r} is not a {kind.__name__}")
 
@@ -269,11 +275,13 @@ def commit_generation(folder: Path, gen: Path, previous: Path | None) -> None:
     (gen / WRITING).unlink(missing_ok=True)
     _fsync_dir(gen)
     if previous is None or previous.name == gen.name:
+        remove_unlisted_segments(folder)
         return
     below = sequence_of(previous)
     shutil.rmtree(previous, ignore_errors=True)
     if below is not None:
         remove_superseded(folder, gen, below)
+    remove_unlisted_segments(folder)
 
 
 def remove_debris(folder: Path) -> None:
@@ -285,6 +293,34 @@ def remove_debris(folder: Path) -> None:
             shutil.rmtree(g, ignore_errors=True)
     for p in Path(folder).glob(f"{CURRENT}.*.tmp"):
         p.unlink(missing_ok=True)
+    remove_unlisted_segments(folder)
+
+
+def listed_segments(folder: Path) -> tuple[set[str], bool]:
+    """Names of the segments the generations of ``folder`` list, and whether every finished
+    generation's manifest could be read (else one may list more)."""
+    names: set[str] = set()
+    complete = True
+    for g in generation_dirs(folder):
+        try:
+            m = Manifest.from_json((g / MANIFEST).read_bytes().decode("utf-8"))
+            names.update(s["name"] for s in m.segments if isinstance(s, dict) and isinstance(s.get("name"), str))
+        except (OSError, ValueError, TypeError, AttributeError):
+            complete = complete and is_unfinished(g)
+    return names, complete
+
+
+def remove_unlisted_segments(folder: Path) -> None:
+    """Segment folders no generation lists (callers hold the lock): those of a writer killed
+    before its commit (still marked ``.writing``) always; those left by generations since
+    deleted only when every generation's manifest could be read (nothing else may list them)."""
+    root = Path(folder) / SEGMENTS
+    if not root.is_dir():
+        return
+    keep, complete = listed_segments(folder)
+    for seg in root.glob("seg-*"):
+        if seg.is_dir() and seg.name not in keep and (complete or (seg / WRITING).exists()):
+            shutil.rmtree(seg, ignore_errors=True)
 
 
 def remove_superseded(folder: Path, live: Path, below: int) -> None:

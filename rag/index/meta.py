@@ -25,17 +25,32 @@ DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fing
 _BATCH = 500  # rows per SELECT ... IN (...): under SQLite's parameter limit
 
 
+_CHUNKS_TABLE = ("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
+                 "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
+                 "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER)")
+
+
+def create_tables(db: sqlite3.Connection) -> None:
+    """The empty tables of a ``meta.sqlite`` being written (no journal: the segment is fsynced
+    as a whole before any generation refers to it)."""
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute(f"CREATE TABLE documents (pos INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in DOC_COLS)})")
+    db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, pos INTEGER)")
+    db.execute(_CHUNKS_TABLE)
+
+
+def create_indexes(db: sqlite3.Connection) -> None:
+    db.execute("CREATE UNIQUE INDEX documents_id ON documents(doc_id)")
+    db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
+    db.commit()
+
+
 def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[Chunk]) -> None:
     """Write ``documents`` (numbered in the order given) and ``chunks`` (row = position)."""
     db = sqlite3.connect(path)
     try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")  # the generation is fsynced as a whole when committed
-        db.execute(f"CREATE TABLE documents (pos INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in DOC_COLS)})")
-        db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, pos INTEGER)")
-        db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
-                   "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
-                   "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER)")
+        create_tables(db)
         aliases = []
 
         def doc_rows():
@@ -48,9 +63,7 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", aliases)
         db.executemany(f"INSERT INTO chunks VALUES (?{',?' * len(CHUNK_COLS)})",
                        ((i, *(getattr(c, k) for k in CHUNK_COLS)) for i, c in enumerate(chunks)))
-        db.execute("CREATE UNIQUE INDEX documents_id ON documents(doc_id)")
-        db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
-        db.commit()
+        create_indexes(db)
     finally:
         db.close()
 
@@ -112,15 +125,15 @@ class MetaStore:
             raise KeyError(f"no passage at row {missing[0]}")
         return [found[r] for r in rows]
 
-    def iter_chunks(self, batch: int = 2000) -> Iterator[Chunk]:
-        """Every passage, by row, read in batches."""
+    def iter_chunks(self, batch: int = 2000) -> Iterator[tuple[int, Chunk]]:
+        """(row, passage) for every passage, by row, read in batches."""
         last = -1
         while True:
             got = self._rows(f"{_CHUNK_SELECT} WHERE row > ? ORDER BY row LIMIT ?", (last, batch))
             if not got:
                 return
             for r in got:
-                yield _chunk(r)
+                yield r[0], _chunk(r)
             last = got[-1][0]
 
     # ------------------------------------------------------------ documents
@@ -134,26 +147,43 @@ class MetaStore:
             raise KeyError(f"no document number {pos}")
         return document_from_row(r)
 
-    def iter_documents(self, batch: int = 500) -> Iterator[Document]:
+    def iter_documents(self, batch: int = 500, text: bool = True) -> Iterator[tuple[int, Document]]:
+        """(number, document) for every document, by number; ``text=False`` leaves the text
+        out (``""``), for a listing."""
+        cols = ", ".join(c if c != "text" or text else "'' AS text" for c in DOC_COLS)
         last = -1
         while True:
-            got = self._rows(f"SELECT pos, {', '.join(DOC_COLS)} FROM documents WHERE pos > ? "
-                             "ORDER BY pos LIMIT ?", (last, batch))
+            got = self._rows(f"SELECT pos, {cols} FROM documents WHERE pos > ? ORDER BY pos LIMIT ?", (last, batch))
             if not got:
                 return
             for r in got:
-                yield document_from_row(r[1:])
+                yield r[0], document_from_row(r[1:])
             last = got[-1][0]
 
-    def doc_ids(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT doc_id FROM documents ORDER BY pos")]
+    def iter_listing(self, batch: int = 5000) -> Iterator[tuple]:
+        """(number, id, file, fingerprint, copies, copies' files) of every document, by number:
+        no text, and the JSON columns decoded only when not empty."""
+        last = -1
+        while True:
+            got = self._rows("SELECT pos, doc_id, path, fingerprint, aliases, alias_paths FROM documents "
+                             "WHERE pos > ? ORDER BY pos LIMIT ?", (last, batch))
+            if not got:
+                return
+            for pos, doc_id, path, fp, aliases, alias_paths in got:
+                yield (pos, doc_id, path, fp, json.loads(aliases) if aliases not in (None, "", "[]") else [],
+                       json.loads(alias_paths) if alias_paths not in (None, "", "{}") else {})
+            last = got[-1][0]
+
+    def doc_ids(self) -> list[tuple[int, str]]:
+        """(number, id) of every document, by number."""
+        return [(r[0], r[1]) for r in self._rows("SELECT pos, doc_id FROM documents ORDER BY pos")]
 
     def position(self, doc_id: str) -> int | None:
         """The number of the document stored under ``doc_id`` (not a copy's id), or None."""
         r = self._one("SELECT pos FROM documents WHERE doc_id = ?", (doc_id,))
         return r[0] if r else None
 
-    def positions(self, ids: Iterable[str]) -> set[int]:
+    def positions(self, ids: Iterable[str], aliases: bool = True) -> set[int]:
         """Numbers of the documents stored under ``ids``, or stored for a copy named by one."""
         ids = list(dict.fromkeys(ids))
         out: set[int] = set()
@@ -161,44 +191,47 @@ class MetaStore:
             part = ids[i:i + _BATCH]
             marks = ",".join("?" * len(part))
             out.update(r[0] for r in self._rows(f"SELECT pos FROM documents WHERE doc_id IN ({marks})", part))
-            out.update(r[0] for r in self._rows(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
+            if aliases:
+                out.update(r[0] for r in self._rows(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
         return out
 
 
 class Documents(Mapping):
-    """``doc_id -> Document``, read from SQLite on each access (the text included)."""
+    """``doc_id -> Document``, read from SQLite on each access (the text included). ``source``
+    is the index: ``document(doc_id)``, ``doc_ids()`` and ``iter_documents()``."""
 
-    def __init__(self, meta: MetaStore, count: int):
-        self._meta = meta
+    def __init__(self, source, count: int):
+        self._source = source
         self._count = count
 
     def __getitem__(self, doc_id: str) -> Document:
-        d = self._meta.document(doc_id) if isinstance(doc_id, str) else None
+        d = self._source.document(doc_id) if isinstance(doc_id, str) else None
         if d is None:
             raise KeyError(doc_id)
         return d
 
     def __contains__(self, doc_id) -> bool:
-        return isinstance(doc_id, str) and self._meta.document(doc_id) is not None
+        return isinstance(doc_id, str) and self._source.document(doc_id) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._meta.doc_ids())
+        return iter(self._source.doc_ids())
 
     def __len__(self) -> int:
         return self._count
 
-    def values(self):  # one pass over the table, not one query per id
-        return list(self._meta.iter_documents())
+    def values(self, text: bool = True):  # one pass over the tables, not one query per id
+        return list(self._source.iter_documents(text=text))
 
-    def items(self):
-        return [(d.doc_id, d) for d in self._meta.iter_documents()]
+    def items(self, text: bool = True):
+        return [(d.doc_id, d) for d in self._source.iter_documents(text=text)]
 
 
 class Chunks(Sequence):
-    """The passages by row, read from SQLite on each access."""
+    """The passages by row, read from SQLite on each access. ``source`` is the index:
+    ``chunks_at(rows)`` and ``iter_chunks()``."""
 
-    def __init__(self, meta: MetaStore, count: int):
-        self._meta = meta
+    def __init__(self, source, count: int):
+        self._source = source
         self._count = count
 
     def __len__(self) -> int:
@@ -206,16 +239,16 @@ class Chunks(Sequence):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return self._meta.chunks_at(range(*i.indices(self._count)))
+            return self._source.chunks_at(range(*i.indices(self._count)))
         i = int(i)
         if i < 0:
             i += self._count
         if not 0 <= i < self._count:
             raise IndexError(i)
-        return self._meta.chunks_at([i])[0]
+        return self._source.chunks_at([i])[0]
 
     def __iter__(self) -> Iterator[Chunk]:
-        return self._meta.iter_chunks()
+        return self._source.iter_chunks()
 
     def __bool__(self) -> bool:
         return self._count > 0

@@ -2,7 +2,9 @@
 
     read -> diff with the index -> prepare -> reuse or embed -> write
 
-Re-ingest is incremental: a document whose text is unchanged keeps its chunks and vectors,
+Re-ingest is incremental: a document whose text is unchanged keeps its chunks and vectors
+where they are (in their segment), new and changed documents go into a new segment, and the
+old copies of changed or removed ones are marked deleted (:mod:`.build`); 
 files that disappeared from an ingested folder leave the index, and identical documents are
 stored once (the others are kept as aliases). Bad files and paths are reported and skipped,
 the rest is ingested; nothing readable at all is an error, never an empty index.
@@ -22,7 +24,7 @@ from ..config import Settings
 from ..embed import Embedder, EmbeddingCache, combined_precision, embed_passages_cached
 from ..ingest import Prepared, RawDocument, counter, iter_files, prepare_document, read_path
 from ..types import Chunk, Document, IngestReport, Skipped
-from .build import write_generation
+from .build import WritePolicy, commit_changes, compact, write_generation
 from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, live_generation, write_lock
 from .load import Index
 from .stores import check_store
@@ -58,6 +60,7 @@ class IngestPlan:
     aliases_changed: bool = False  # a copy of a kept document is gone
     raws: list[RawDocument] = field(default_factory=list)  # documents read
     kept: dict[str, Document] = field(default_factory=dict)  # documents whose chunks and vectors stay
+    stored: dict[str, tuple] = field(default_factory=dict)  # doc_id -> its record in the index (no text)
     new: dict[str, Prepared] = field(default_factory=dict)  # documents to embed
     roots: list[Path] = field(init=False)  # the paths that exist, resolved: what "under the ingested paths" means
     report: IngestReport = field(default_factory=IngestReport)
@@ -82,7 +85,7 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     if plan.previous is None or rebuild:
         return
     try:
-        old = Index.load(plan.folder)
+        old = Index.load(plan.folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
         check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
     except IndexMismatch as exc:
         if not rebuild_on_mismatch:
@@ -106,28 +109,62 @@ def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
         progress("read", i + 1, len(files))
 
 
-def _under(path: str, roots: list[Path]) -> bool:
-    p = _resolve(path)
+def _under(path: str, roots: list[Path], cache: dict | None = None) -> bool:
+    """Whether ``path`` lies under one of ``roots`` (``cache``: paths already resolved, for a
+    pass over many documents from few files)."""
+    if cache is None:
+        p = _resolve(path)
+    elif path in cache:
+        p = cache[path]
+    else:
+        p = cache[path] = _resolve(path)
     return p is not None and any(p == r or r in p.parents for r in roots)
 
 
 def diff(plan: IngestPlan) -> None:
     """Old documents not read again stay, unless their file is gone from an ingested folder, or
     their file was read again without them (a record left a JSONL file). Copies (aliases) under
-    the ingested paths are dropped here and found again when their file is read."""
+    the ingested paths are dropped here and found again when their file is read.
+
+    The index is listed without texts, titles or dates (file, fingerprint and copies are what
+    this needs): a document kept as it was is never read whole, nor written again."""
     if plan.old is None:
         return
     reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
-    for doc_id, doc in plan.old.documents.items():
+    listing = plan.old.listing() if hasattr(plan.old, "listing") \
+        else plan.old.documents.values()  # the Milvus store keeps its documents in a dict
+    resolved: dict[str, Path | None] = {}
+    exists: dict[str, bool] = {}
+    under: dict[str, bool] = {}  # a JSONL file holds many documents: each file is looked at once
+    for doc in listing:
+        doc_id = doc.doc_id
+        plan.stored[doc_id] = ("copies", _copies(doc))
         if doc_id in seen_ids:
             continue
-        if doc.path and _under(doc.path, plan.roots) and (
-                not Path(doc.path).exists() or _resolve(doc.path) in reread):
+        if doc.path and doc.path not in under:
+            under[doc.path] = _under(doc.path, plan.roots, resolved)
+        if doc.path and under[doc.path] and (
+                not exists.setdefault(doc.path, Path(doc.path).exists()) or resolved[doc.path] in reread):
             plan.report.removed.append(doc_id)
         else:
-            plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
+            if doc.aliases:
+                plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
             plan.kept[doc_id] = doc
+
+
+_NO_COPIES = ((), ())
+
+
+def _copies(doc: Document) -> tuple:
+    if not doc.aliases and not doc.alias_paths:
+        return _NO_COPIES
+    return tuple(doc.aliases), tuple(sorted(doc.alias_paths.items()))
+
+
+def _record(doc: Document) -> tuple:
+    """What of a document is stored besides its text (a change means rewriting its record)."""
+    return (doc.title, doc.source, doc.date, doc.path, doc.format, doc.fingerprint) + _copies(doc)
 
 
 def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
@@ -174,6 +211,7 @@ def reuse_unchanged(plan: IngestPlan) -> None:
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
         if prev is not None and prev.fingerprint == prep.document.fingerprint:
+            plan.stored[doc_id] = ("record", _record(prev))  # the new record replaces it whole
             # copies under the ingested paths were found again (or are gone); others stay
             _forget_aliases_under(prev, plan.roots, set())
             prep.document.aliases = sorted(set(prev.aliases) | set(prep.document.aliases))
@@ -187,17 +225,7 @@ def reuse_unchanged(plan: IngestPlan) -> None:
 
 def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
           progress: Progress) -> tuple[list[Chunk], np.ndarray]:
-    """The chunks of the new index with their vectors: kept ones copied, new ones embedded
-    (through the cache)."""
-    chunks: list[Chunk] = []
-    parts: list[np.ndarray] = []
-    if plan.old is not None and plan.kept:
-        rows = []
-        for i, c in enumerate(plan.old.chunks):  # read from SQLite in batches
-            if c.doc_id in plan.kept:
-                rows.append(i)
-                chunks.append(c)
-        parts.append(plan.old.vectors_of(rows))
+    """The chunks of the new documents with their vectors, embedded through the cache."""
     fresh = [c for p in plan.new.values() for c in p.chunks]
     done = [0]
 
@@ -206,26 +234,68 @@ def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
         progress("embed", done[0], len(fresh))
 
     before = embedder.calls
-    parts.append(embed_passages_cached(embedder, [c.embed_text() for c in fresh], cache, tick))
+    vectors = embed_passages_cached(embedder, [c.embed_text() for c in fresh], cache, tick)
     plan.report.embedded = embedder.calls - before
-    chunks.extend(fresh)
-    return chunks, np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    return fresh, np.asarray(vectors, np.float32).reshape(len(fresh), embedder.dim)
+
+
+def rewritten(plan: IngestPlan) -> list[str]:
+    """Kept documents whose record changed (a copy found or gone, or, for one read again, its
+    title, date, source or file): rewritten with their passages."""
+    out = []
+    for d, doc in plan.kept.items():
+        kind, before = plan.stored.get(d, ("", None))
+        if before is not None and before != (_record(doc) if kind == "record" else _copies(doc)):
+            out.append(d)
+    return out
+
+
+def copy_documents(old: Index, docs: list[tuple[str, Document]]) -> tuple[list[Chunk], np.ndarray]:
+    """The passages and stored vectors of documents already in ``old`` (stored id, new record),
+    renamed when the record's id differs (a copy promoted in place of a removed original)."""
+    chunks: list[Chunk] = []
+    parts = [np.zeros((0, int(old.manifest.model.get("dim") or 0)), np.float32)]
+    for stored_id, doc in docs:
+        rows = old.rows_of_document(stored_id)
+        before = old.documents[stored_id] if doc.doc_id != stored_id else None
+        chunks.extend(_rename_chunk(c, doc, {stored_id: before}) if before is not None else c
+                      for c in old.chunks_at(rows))
+        parts.append(old.vectors_of(rows))
+    return chunks, np.concatenate(parts)
 
 
 def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk], vectors: np.ndarray,
           progress: Progress) -> None:
-    """Write the new generation and make it live."""
-    documents = list(plan.kept.values()) + [p.document for p in plan.new.values()]
+    """Write the new segment (or, without an index to add to, the whole index) and make it live."""
     model = {**model, "precision": held_precision(plan, model.get("precision"))}
     manifest = Manifest(
         model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
         index_type=settings.index_type,
     )
     progress("write", 0, 1)
-    write_generation(plan.folder, manifest, documents, chunks, vectors, settings.lexical_tokenizer, plan.previous,
-                     settings.flat_max_passages)
+    added = [p.document for p in plan.new.values()]
+    if plan.old is None:
+        write_generation(plan.folder, manifest, added, chunks, vectors, settings.lexical_tokenizer, plan.previous,
+                         settings.flat_max_passages)
+        n_docs, n_chunks = len(added), len(chunks)
+    else:
+        again = rewritten(plan)
+        full = []
+        for d in again:  # the stored record has the text; the kept one the copies (and, read again, the rest)
+            doc = plan.old.documents[d]
+            k = plan.kept[d]
+            base = k if plan.stored[d][0] == "record" else doc
+            full.append((d, Document(d, doc.text, base.title, base.source, base.date, base.path, base.format,
+                                     base.fingerprint, list(k.aliases), dict(k.alias_paths))))
+        copied, copied_vecs = copy_documents(plan.old, full)
+        stay = set(plan.kept) - set(again)
+        delete = {d for d in plan.stored if d not in stay}
+        gen = commit_changes(plan.folder, plan.old, manifest, [doc for _, doc in full] + added, copied + chunks,
+                             np.concatenate([copied_vecs, vectors]), delete, WritePolicy.of(settings))
+        m = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
+        n_docs, n_chunks = m.documents, m.chunks
     progress("write", 1, 1)
-    plan.report.documents, plan.report.chunks = len(documents), len(chunks)
+    plan.report.documents, plan.report.chunks = n_docs, n_chunks
 
 
 def held_precision(plan: IngestPlan, new: str | None) -> str | None:
@@ -335,39 +405,57 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
     report = IngestReport()
     log = log or (lambda msg: None)
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder)
+        old = Index.load(folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
         if old.recovered:
             log(f"rag: {old.recovered}")
         gone = set(doc_ids)
-        old_docs = old.documents.values()  # one pass over the table
-        alias_of = {a: d.doc_id for d in old_docs for a in d.aliases}
-        unknown = sorted(gone - {d.doc_id for d in old_docs} - set(alias_of))
+        owners: dict[str, Document] = {}  # stored id -> the document, for each id named
+        unknown = []
+        for doc_id in sorted(gone):
+            doc = old.owner(doc_id)
+            if doc is None:
+                unknown.append(doc_id)
+            else:
+                owners[doc.doc_id] = doc
         if unknown:
             raise KeyError(f"not in the index: {', '.join(unknown)}")
-        documents: list[Document] = []
-        renamed: dict[str, Document] = {}  # stored id -> the copy that takes its place
-        for doc in old_docs:
+        again: list[tuple[str, Document]] = []  # stored id -> the record that takes its place
+        for doc in owners.values():
             keep = [a for a in doc.aliases if a not in gone]
             doc.alias_paths = {a: p for a, p in doc.alias_paths.items() if a in keep}
             doc.aliases = keep
             if doc.doc_id not in gone:
-                documents.append(doc)
+                again.append((doc.doc_id, doc))  # a copy of it is gone: its record changes
             elif keep:
-                heir = _promote(doc, keep[0])
-                renamed[doc.doc_id] = heir
-                documents.append(heir)
-        was = {d.doc_id: d for d in old_docs if d.doc_id in renamed}
-        rows: list[int] = []
-        chunks: list[Chunk] = []
-        for i, c in enumerate(old.chunks):  # read from SQLite in batches
-            if c.doc_id not in gone or c.doc_id in renamed:
-                rows.append(i)
-                chunks.append(_rename_chunk(c, renamed.get(c.doc_id), was))
+                again.append((doc.doc_id, _promote(doc, keep[0])))
+        chunks, vectors = copy_documents(old, again)
         m = old.manifest
-        write_generation(folder, m, documents, chunks, old.vectors_of(rows), m.lexical, old.generation,
-                         settings.flat_max_passages)
+        manifest = Manifest(model=m.model, chunker=m.chunker, lexical=m.lexical, index_type=settings.index_type)
+        gen = commit_changes(folder, old, manifest, [d for _, d in again], chunks, vectors, set(owners),
+                             WritePolicy.of(settings))
         report.removed = sorted(gone)
-    report.documents, report.chunks = len(documents), len(chunks)
+        done = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
+    report.documents, report.chunks = done.documents, done.chunks
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def compact_index(settings: Settings, index_dir: Path | None = None, log: Log | None = None) -> IngestReport:
+    """Merge every segment of the index into one, leaving deleted passages behind (``rag
+    compact``); nothing is embedded again. ``report.seconds`` says how long it took."""
+    if check_store(settings) == "milvus":
+        raise ValueError("`rag compact` is for the FAISS store; a Milvus collection compacts itself")
+    t0 = time.perf_counter()
+    folder = Path(index_dir or settings.index_dir)
+    log = log or (lambda msg: None)
+    report = IngestReport()
+    with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
+        old = Index.load(folder, verify=False, vectors=False)
+        if old.recovered:
+            log(f"rag: {old.recovered}")
+        compact(folder, old, WritePolicy.of(settings))
+    done = Index.load(folder, verify=False, vectors=False)
+    report.documents, report.chunks = len(done.documents), len(done)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -129,8 +129,10 @@ def is_exact(index) -> bool:
     return isinstance(index, (faiss.IndexFlat, faiss.IndexHNSWFlat))
 
 
-def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None):
-    """Top-``k`` rows and scores for one query vector, optionally only among ``allowed`` rows.
+def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+                   excluded: np.ndarray | None = None):
+    """Top-``k`` rows and scores for one query vector, optionally only among ``allowed`` rows,
+    or leaving out ``excluded`` rows (deleted ones).
 
     One query runs on one thread: FAISS's other OpenMP threads would only spin (4x slower on two
     busy cores, measured). The setting holds for the calling thread only."""
@@ -141,8 +143,13 @@ def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None 
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     params = None
+    sel = None
     if allowed is not None:
         sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+    elif excluded is not None and len(excluded):
+        inner = faiss.IDSelectorBatch(np.ascontiguousarray(excluded, dtype=np.int64))
+        sel = faiss.IDSelectorNot(inner)
+    if sel is not None:
         if isinstance(index, faiss.IndexHNSW):
             params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(index.hnsw.efSearch, k))
         elif isinstance(index, faiss.IndexIVF):
@@ -155,18 +162,19 @@ def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None 
 
 
 def search_rescored(index, exact: np.ndarray | None, query: np.ndarray, k: int,
-                    allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    allowed: np.ndarray | None = None,
+                    excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` rows by exact inner product. An approximate index (one without exact scores)
     shortlists ``RESCORE * k`` rows, which are scored exactly from ``exact`` and cut to ``k``.
     A small ``allowed`` set is scored exactly outright."""
     if exact is None or is_exact(index):
-        return search_vectors(index, query, k, allowed)
+        return search_vectors(index, query, k, allowed, excluded)
     if allowed is not None and len(allowed) <= 4096:
         rows = np.sort(np.asarray(allowed, dtype=np.int64))
         scores = np.asarray(exact[rows] @ query, dtype=np.float32)
         top = np.argsort(-scores, kind="stable")[:k]
         return rows[top], scores[top]
-    rows, _ = search_vectors(index, query, max(RESCORE * k, 64), allowed)
+    rows, _ = search_vectors(index, query, max(RESCORE * k, 64), allowed, excluded)
     order = np.argsort(rows)
     rows = rows[order]
     scores = np.asarray(exact[rows] @ query, dtype=np.float32)

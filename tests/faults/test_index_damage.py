@@ -35,6 +35,13 @@ def generation(folder: Path) -> Path:
     return folder / (folder / CURRENT).read_text().strip()
 
 
+def segment(folder: Path) -> Path:
+    """The one segment of an index written in one go (its files are the ones damaged)."""
+    names = [s["name"] for s in manifest_of(generation(folder))["segments"]]
+    assert len(names) == 1
+    return folder / "segments" / names[0]
+
+
 def garble(path: Path, size: int, seed: int = 1) -> None:
     """``size`` random bytes written over the middle of ``path`` (its length unchanged)."""
     data = bytearray(path.read_bytes())
@@ -63,7 +70,7 @@ DAMAGE = {
 @pytest.mark.parametrize("damage", list(DAMAGE))
 @pytest.mark.parametrize("name", FILES)
 def test_damaged_files_are_refused_by_name(index_copy, name, damage, cli):
-    DAMAGE[damage](generation(index_copy) / name)
+    DAMAGE[damage](segment(index_copy) / name)
     with pytest.raises(IndexCorrupt) as err:
         Index.load(index_copy)
     msg = str(err.value)
@@ -71,13 +78,13 @@ def test_damaged_files_are_refused_by_name(index_copy, name, damage, cli):
     code, out, errs = cli("search", "青岛", "--index", index_copy)
     assert code == 2 and name in errs and "Traceback" not in errs + out and not out
     code, out, _ = cli("check", "--index", index_copy)
-    assert code == 1 and f"PROBLEM  {generation(index_copy).name}/{name}" in out
+    assert code == 1 and f"PROBLEM  segments/{segment(index_copy).name}/{name}" in out
 
 
 def test_the_probes_of_the_issue_no_longer_give_wrong_hits(index_copy):
     """60 KB inside vectors.faiss and 8 KB inside data.csc.index.npy changed hits (scores of 3e37);
     8 KB inside indices.csc.index.npy raised an IndexError. Now each is refused when it opens."""
-    gen = generation(index_copy)
+    gen = segment(index_copy)
     for name, size in (("vectors.faiss", 60 * 1024), ("lexical/data.csc.index.npy", 8 * 1024),
                        ("lexical/indices.csc.index.npy", 8 * 1024)):
         before = (gen / name).read_bytes()
@@ -97,7 +104,7 @@ def test_a_tampered_manifest_is_refused(index_copy, edit, cli):
     elif edit == "documents":
         data["documents"] -= 1
     elif edit == "files":
-        data["files"]["meta.sqlite"]["xxh3_128"] = "0" * 32
+        data["files"][f"segments/{segment(index_copy).name}/meta.sqlite"]["xxh3_128"] = "0" * 32
     if edit == "garble":
         garble(path, 4096)
     elif edit == "not json":
@@ -261,13 +268,14 @@ def test_check_finds_counts_that_disagree(index_copy):
     from rag.index.integrity import describe_files
 
     gen = generation(index_copy)
-    db = sqlite3.connect(gen / "meta.sqlite")
+    seg = segment(index_copy)
+    db = sqlite3.connect(seg / "meta.sqlite")
     db.execute("DELETE FROM chunks WHERE row = (SELECT MAX(row) FROM chunks)")
     db.commit()
     db.close()
     data = manifest_of(gen)
     data.pop("digest")
-    data["files"] = describe_files(gen)
+    data["files"] = {f"segments/{seg.name}/{k}": v for k, v in describe_files(seg).items()}
     from rag.index import Manifest
 
     (gen / "manifest.json").write_text(Manifest(**data).to_json(), encoding="utf-8")
@@ -281,7 +289,7 @@ def test_check_finds_counts_that_disagree(index_copy):
 def test_damaged_exact_vectors_of_a_lossy_index(tmp_path):
     """ivfpq keeps exact vectors in vectors.npy: it is checksummed like the rest."""
     folder = synthetic_index(tmp_path / "index", n=700, index_type="ivfpq")
-    gen = generation(folder)
+    gen = segment(folder)
     assert (gen / "vectors.npy").is_file() and check_index(folder).healthy
     garble(gen / "vectors.npy", 8 * 1024)
     with pytest.raises(IndexCorrupt, match="vectors.npy"):
@@ -291,7 +299,6 @@ def test_damaged_exact_vectors_of_a_lossy_index(tmp_path):
 def test_unreadable_index_folder(built, cli):
     if os.geteuid() == 0:
         pytest.skip("root reads everything")
-    gen = live_generation_of(built)
-    os.chmod(gen / "meta.sqlite", 0)
+    os.chmod(segment(built.index_dir) / "meta.sqlite", 0)
     code, _, errs = cli("search", "x", "--index", built.index_dir)
     assert code == 2 and "Traceback" not in errs

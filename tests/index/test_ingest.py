@@ -195,12 +195,14 @@ def test_a_failed_build_leaves_the_previous_index(settings, embedder, corpus, mo
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(rag.index.bm25.LexicalIndex, "build", boom)
+    monkeypatch.setattr(rag.index.bm25.TermFrequencies, "build", boom)
     with pytest.raises(OSError):
         ingest([corpus], settings, embedder)
     after = Index.load(settings.index_dir)
     assert after.generation == before.generation and len(after.chunks) == len(before.chunks)
     assert [p.name for p in settings.index_dir.glob("gen-*")] == [before.generation.name]
+    assert sorted(p.name for p in (settings.index_dir / "segments").iterdir()) == [
+        s.segment.name for s in before.segments]  # the failed segment was removed
 
 
 def test_killing_an_ingest_leaves_the_previous_index_loadable(settings, embedder, corpus, tmp_path):
@@ -225,7 +227,7 @@ def test_killing_an_ingest_leaves_the_previous_index_loadable(settings, embedder
         new_docs = [d for d in idx.documents if "/big/" in f"/{d}"]
         assert len(new_docs) in (0, 12)  # the old index, or the complete new one
         assert set(idx.documents) - set(new_docs) == set(old.documents)
-        assert idx.vectors.ntotal == len(idx.chunks) == idx.bm25.n == len(idx.rows)
+        assert sum(s.segment.vectors.ntotal - len(s.deleted_rows) for s in idx.segments) == len(idx.chunks) == idx.bm25.n
         assert check_index(settings.index_dir).healthy  # checksums and counts hold
         outcomes.add("new" if new_docs else "old")
         if finished or new_docs:
@@ -287,4 +289,6 @@ def test_killing_a_rebuild_or_a_removal_leaves_a_loadable_index(settings, embedd
              (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0), removed)
     ingest([corpus], settings, embedder)  # the next writer clears any debris of the killed ones
     assert [p.name for p in settings.index_dir.glob("gen-*")] == [current_generation(settings.index_dir).name]
-    assert not list(settings.index_dir.glob("CURRENT.*"))
+    assert not list(settings.index_dir.glob("CURRENT.*")) and not list(settings.index_dir.rglob(".writing"))
+    assert sorted(p.name for p in (settings.index_dir / "segments").iterdir()) == sorted(
+        s.segment.name for s in Index.load(settings.index_dir).segments)

@@ -89,7 +89,7 @@ def test_bm25_scores_equal_bm25s(tmp_path):
     ours = LexicalIndex.build(texts)
     ours.save(tmp_path / "lex")
     ours = LexicalIndex.load(tmp_path / "lex")
-    assert isinstance(ours.data, np.memmap)  # memory-mapped, not read into memory
+    assert isinstance(ours.parts[0].tf.data, np.memmap)  # memory-mapped, not read into memory
     ref = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
     ref.index([tokenize(t) or [""] for t in texts], show_progress=False)
     for q in ["瞪羚企业投资", "GDP 增长", "晴朗的天气", "没有的词"]:
