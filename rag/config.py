@@ -58,11 +58,20 @@ class ExtractiveSettings:
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
     anchor_max_word_freq: int = 1000  # ...unless jieba's dictionary counts them as everyday words
+    # ...and, when this is not empty, only words jieba tags as one of these parts of speech (names:
+    # nr person, ns place, nt organisation, nz other, eng latin) or does not know at all; () any word
+    anchor_pos: tuple[str, ...] = ()
+    anchor_unknown: bool = True  # with anchor_pos: a word jieba's dictionary lacks counts as a name (else its tag decides)
+    # an anchor counts as mentioned by a passage holding this share of its characters (1.0: the whole word)
+    anchor_min_share: float = 1.0
     hard_types: tuple[str, ...] = ("number", "date")  # asked-for kinds an answer must hold (others: a boost)
     max_sentences: int = 2
     second_sentence_ratio: float = 0.85  # a second sentence scores at least this share of the first's
     second_sentence_gain: float = 0.15  # ...and adds at least this share of the question's terms
     max_answer_chars: int = 120  # longest clause window quoted from a long sentence
+    # an open question (no asked-for kind: 什么, 为什么, 哪些...) takes this many clauses on each side of
+    # the window that holds its terms, where the answer usually is (within max_answer_chars)
+    window_context: int = 0
     short_sentence_chars: int = 60  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)

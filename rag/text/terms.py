@@ -69,6 +69,16 @@ def word_frequency(word: str) -> int:
     return jieba().dt.FREQ.get(word, 0)
 
 
+@functools.lru_cache(maxsize=1024)
+def word_tags(text: str) -> dict[str, str]:
+    """jieba's part-of-speech tag of each word of ``text`` (``nr`` a person's name, ``ns`` a place,
+    ``nt`` an organisation, ``nz`` another proper noun, ``n`` a common noun, ``v`` a verb...)."""
+    import jieba.posseg as pseg
+
+    jieba()
+    return {p.word: p.flag for p in pseg.lcut(normalize(text))}
+
+
 def _jieba_tokens(text: str) -> list[str]:
     out = []
     for w in jieba().lcut_for_search(text):
