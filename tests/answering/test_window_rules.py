@@ -35,7 +35,28 @@ def test_open_question_window_takes_the_answer_after_its_terms(seed_assistant):
     sentence = ("6月26日上午，这架飞机正在起飞助跑过程中，一个轮胎突然爆胎并解体，残块飞溅进了起落架舱中，"
                 "触发了起落架非安全状态的警告，提示飞行员中止起飞。")
     query = loaded.retriever.query("飞机在什么状况下提示飞行员中止起飞？")
-    narrow = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, replace(s, window_context=0))
-    wide = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, replace(s, window_context=1))
+    narrow = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, replace(s, window_context=0, short_sentence_chars=30))
+    wide = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, replace(s, window_context=1, short_sentence_chars=30))
     assert "警告" not in narrow._best_window(sentence, query)
     assert "警告" in wide._best_window(sentence, query)
+
+
+def test_names_are_anchors_and_common_words_are_not(seed_assistant):
+    from rag.answering import ExtractiveAnswerer
+
+    loaded = seed_assistant._current()
+    s = seed_assistant.settings.extractive
+    names_only = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, s)
+    any_word = ExtractiveAnswerer(seed_assistant.embedder, loaded.index, replace(s, anchor_pos=()))
+    query = loaded.retriever.query("软控股份的董事长是谁？")
+    assert "软控" in names_only.anchors(query)  # an abbreviation (j) of a company's name
+    generic = [w for w in any_word.anchors(query) if w not in names_only.anchors(query)]
+    assert all(not w.isascii() for w in generic)  # what is dropped are dictionary words only
+
+
+def test_registered_capital_asks_for_money():
+    from rag.text import asked_for, type_fit
+
+    asked = asked_for("康立泰生物的注册资本是多少？")
+    assert asked.kind == "number" and asked.money
+    assert type_fit(asked, "注册资本5000万元") and not type_fit(asked, "获批一项国家一类新药临床试验批件")
