@@ -47,8 +47,9 @@ class ChunkerSettings:
 
 @dataclass(frozen=True)
 class ExtractiveSettings:
-    """The extractive answerer's weights and thresholds, calibrated on the dev question sets
-    (see eval/README.md)."""
+    """The extractive answerer's weights and thresholds: the weights fitted to the bulletin dev
+    sets, the refusal floors and windows chosen on DRCD and the bulletin dev set
+    (eval/diagnose_answers.py; eval/README.md, "Refusals and windows retuned on DRCD")."""
 
     w_semantic: float = 0.25  # per standard deviation above the corpus baseline
     w_lexical: float = 1.0

@@ -19,8 +19,11 @@ the rules below decide.
 
 The rules refuse when the best sentence does not support an answer: for a question in the
 passages' language, too few of the question's terms (a question about a 主任 the bulletin
-never names), or nothing of the asked-for kind; across languages, where terms cannot be
-compared, a meaning score too close to the corpus baseline.
+never names), a name of the question (a word jieba tags as a person, place, organisation or
+abbreviation, rare in the corpus) its passage lacks, or nothing of the asked-for kind; across
+languages, where terms cannot be compared, a meaning score too close to the corpus baseline.
+An open question (什么, 为什么) quotes the clauses around those holding its terms: its answer is
+next to them.
 
 Either way, input that is not a question (emoji, code, a request to write a poem) is refused
 before anything is searched for it, and a passage that tells its reader what to answer
