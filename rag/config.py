@@ -47,23 +47,39 @@ class ChunkerSettings:
 
 @dataclass(frozen=True)
 class ExtractiveSettings:
-    """The extractive answerer's weights and thresholds, calibrated on the dev question sets
-    (see eval/README.md)."""
+    """The extractive answerer's weights and thresholds: the weights fitted to the bulletin dev
+    sets, the refusal floors and windows chosen on DRCD and the bulletin dev set
+    (eval/diagnose_answers.py; eval/README.md, "Refusals and windows retuned on DRCD")."""
 
     w_semantic: float = 0.25  # per standard deviation above the corpus baseline
     w_lexical: float = 1.0
     w_type: float = 0.3
     w_rank: float = 0.15
-    min_coverage: float = 0.45  # same language: share of the question's (IDF-weighted) terms
+    # same language: share of the question's (IDF-weighted) terms; 0.30 chosen on DRCD (wrong refusals
+    # 6.7%, 0.25: 5.0% but the bulletin then answered an off-topic question; eval/README.md "Answers")
+    min_coverage: float = 0.30
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
     anchor_max_word_freq: int = 1000  # ...unless jieba's dictionary counts them as everyday words
+    # ...and, when this is not empty, only words jieba tags as one of these parts of speech (names:
+    # nr person, ns place, nt organisation, nz other, j abbreviation (软控), eng latin; latin words and
+    # numbers always count);
+    # () any word. Common words (赛事, 别名, 播出) are said otherwise by the passages that answer: on DRCD
+    # any-word anchors refused 39% of the answerable questions (eval/README.md "Answers")
+    anchor_pos: tuple[str, ...] = ("nr", "ns", "nt", "nz", "j", "eng")
+    anchor_unknown: bool = False  # with anchor_pos: a word jieba's dictionary lacks counts as a name (else its tag decides)
+    # an anchor counts as mentioned by a passage holding this share of its characters (1.0: the whole
+    # word; 0.5 finds 康忠 for the segmenter's 后康忠)
+    anchor_min_share: float = 0.5
     hard_types: tuple[str, ...] = ("number", "date")  # asked-for kinds an answer must hold (others: a boost)
     max_sentences: int = 2
     second_sentence_ratio: float = 0.85  # a second sentence scores at least this share of the first's
     second_sentence_gain: float = 0.15  # ...and adds at least this share of the question's terms
     max_answer_chars: int = 120  # longest clause window quoted from a long sentence
-    short_sentence_chars: int = 60  # sentences up to this long are quoted whole
+    # an open question (no asked-for kind: 什么, 为什么, 哪些...) takes this many clauses on each side of
+    # the window that holds its terms, where the answer usually is (within max_answer_chars)
+    window_context: int = 1
+    short_sentence_chars: int = 90  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
     # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)

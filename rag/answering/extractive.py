@@ -19,8 +19,11 @@ the rules below decide.
 
 The rules refuse when the best sentence does not support an answer: for a question in the
 passages' language, too few of the question's terms (a question about a 主任 the bulletin
-never names), or nothing of the asked-for kind; across languages, where terms cannot be
-compared, a meaning score too close to the corpus baseline.
+never names), a name of the question (a word jieba tags as a person, place, organisation or
+abbreviation, rare in the corpus) its passage lacks, or nothing of the asked-for kind; across
+languages, where terms cannot be compared, a meaning score too close to the corpus baseline.
+An open question (什么, 为什么) quotes the clauses around those holding its terms: its answer is
+next to them.
 
 Either way, input that is not a question (emoji, code, a request to write a poem) is refused
 before anything is searched for it, and a passage that tells its reader what to answer
@@ -39,7 +42,7 @@ from ..config import ExtractiveSettings
 from ..embed import Embedder
 from ..search import Query
 from ..text import (acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
-                    squash, tokenize, type_fit, word_frequency)
+                    squash, tokenize, type_fit, word_frequency, word_tags)
 from ..text.pinyin import names_found, pinyin_names
 from ..text.overlap import longest_common_substring, numbers_of, plain, question_core
 from ..text.window import answer_window
@@ -111,7 +114,7 @@ class ExtractiveAnswerer:
         parts = clauses(sentence)
         if len(parts) <= 1:
             return sentence
-        best, best_score = sentence, -1.0
+        best, best_score = (0, len(parts)), -1.0
         for i in range(len(parts)):
             for j in range(i + 1, min(i + 3, len(parts)) + 1):
                 window = "".join(parts[i:j])
@@ -120,8 +123,13 @@ class ExtractiveAnswerer:
                 score = (coverage(query.terms, self._tokens(window)) + 0.5 * type_fit(query.asked, window, False)
                          - 0.002 * len(window))
                 if score > best_score:
-                    best, best_score = window, score
-        return best
+                    best, best_score = (i, j), score
+        if best_score < 0:
+            return sentence
+        i, j = best
+        if query.kind == "other":  # an open question: its answer is next to its terms, not among them
+            i, j = widen(parts, i, j, s.window_context, s.max_answer_chars)
+        return "".join(parts[i:j])
 
     def candidates(self, query: Query, hits: list[Hit], embed: bool = True) -> list[Candidate]:
         """Every sentence of the passages, best first; ``embed=False`` gives each sentence its
@@ -216,10 +224,16 @@ class ExtractiveAnswerer:
         if self.lexical is None or not self.lexical.n or self.scheme != "bigram":
             return []
         out = []
-        limit = max(2, int(self.settings.anchor_df * self.lexical.n))
+        s = self.settings
+        limit = max(2, int(s.anchor_df * self.lexical.n))
+        tags = word_tags(query.text) if s.anchor_pos else {}
         for w in query.words:
-            if word_frequency(w) > self.settings.anchor_max_word_freq:
+            freq = word_frequency(w)
+            if freq > s.anchor_max_word_freq:
                 continue  # everyday words (时候, 地方, 作用) are asked about in other words
+            if s.anchor_pos and (freq or not s.anchor_unknown) and not w.isascii() \
+                    and not tags.get(w, "").startswith(s.anchor_pos):
+                continue  # a common noun or verb of the dictionary (赛事, 别名, 播出): a passage may say it otherwise
             grams = [t for t in tokenize(w, "bigram") if len(t) > 1 or t.isascii()]
             dfs = self.lexical.doc_freq(grams)
             if grams and all(0 < d for d in dfs) and min(dfs) <= limit:
@@ -240,7 +254,7 @@ class ExtractiveAnswerer:
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
         context = normalize(squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}"))
-        missing = [w for w in anchors if normalize(squash(w)) not in context]
+        missing = [w for w in anchors if not mentions(context, normalize(squash(w)), s.anchor_min_share)]
         if missing:
             return False, f"the best passage does not mention {'、'.join(missing)}"
         return True, ""
@@ -355,6 +369,28 @@ class ExtractiveAnswerer:
                    and type_fit(query.asked, w)] or [c.text]
         sims = self.embedder.embed_passages(windows, urgent=True) @ query.vector
         return windows[int(np.argmax(sims))]
+
+
+def mentions(context: str, word: str, share: float = 1.0) -> bool:
+    """Does ``context`` mention ``word``: the whole word (``share`` 1.0), or at least ``share`` of
+    its characters (a name cut badly by the segmenter, 后康忠 for 康忠, is still found)?"""
+    if share >= 1.0 or not word:
+        return word in context
+    return sum(ch in context for ch in word) >= share * len(word)
+
+
+def widen(parts: list[str], i: int, j: int, n: int, max_chars: int) -> tuple[int, int]:
+    """The clause run ``parts[i:j]`` grown by up to ``n`` clauses on each side (the one after
+    first), while it stays within ``max_chars``."""
+    size = sum(len(p) for p in parts[i:j])
+    for _ in range(n):
+        if j < len(parts) and size + len(parts[j]) <= max_chars:
+            size += len(parts[j])
+            j += 1
+        if i > 0 and size + len(parts[i - 1]) <= max_chars:
+            i -= 1
+            size += len(parts[i])
+    return i, j
 
 
 def compose(lang: str, spans: list[tuple[Candidate, str]]) -> tuple[str, list[Citation]]:

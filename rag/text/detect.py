@@ -69,7 +69,7 @@ _ROLE_EN = [
     (re.compile(r"\beditor[- ]in[- ]chief\b", re.I), ("主编", "总编辑")),
 ]
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,9}\b")
-_MONEY_Q = re.compile(r"多少钱|价格|票价|费用|收费|售价|\bcost\b|\bprice\b", re.I)
+_MONEY_Q = re.compile(r"多少钱|价格|票价|费用|收费|售价|注册资本|注册资金|资本金|\bcost\b|\bprice\b", re.I)
 _RATE_Q = re.compile(r"利率|比率|比例|百分之|增长率|\brate\b|\bpercent", re.I)
 _MONEY = re.compile(rf"{_NUM}\s*(?:元|万元|亿元|美元)")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％)|百分之[零一二两三四五六七八九十百]+")

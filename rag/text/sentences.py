@@ -12,7 +12,6 @@ import re
 from .markers import MARKER
 
 SENTENCE_END = re.compile(r"(?:[。！？；]|…+|[!?;]+|\.(?=\s|$))[”’」』\"')）]*")
-_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _PARAGRAPH = re.compile(r"[^\n]+")
 _TRAILING_MARKERS = re.compile(r"(?:\s*" + MARKER.pattern + r")+")
 
@@ -24,7 +23,7 @@ def split_sentences(text: str, offset: int = 0, clauses: bool = False) -> list[t
     of ``text`` instead (untrimmed, so that they join back into the text).
     """
     if clauses:
-        return [(m.start() + offset, m.end() + offset) for m in _CLAUSE.finditer(text)]
+        return [(a + offset, b + offset) for a, b in _clause_spans(text)]
     spans: list[tuple[int, int]] = []
     for para in _PARAGRAPH.finditer(text):
         start = para.start()
@@ -42,6 +41,37 @@ def split_sentences(text: str, offset: int = 0, clauses: bool = False) -> list[t
         e -= len(seg) - len(seg.rstrip())
         out.append((s + offset, e + offset))
     return out
+
+
+_OPEN, _CLOSE = "（(《「『“【[", "）)》」』”】]"
+_CLAUSE_END = set("，,；;：:")
+
+
+def _clause_spans(text: str) -> list[tuple[int, int]]:
+    """Clause spans, cut after ``，,；;：:``, but not inside brackets or quotes that close again
+    (《书名，副题》, （1954年，黑白）) nor in a number's thousands separator (2,400)."""
+    inside = [False] * len(text)
+    stack: list[tuple[str, int]] = []
+    for n, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append((_CLOSE[_OPEN.index(ch)], n))
+        elif ch in _CLOSE:
+            while stack and stack[-1][0] != ch:
+                stack.pop()  # an opening bracket never closed: ignored
+            if stack:
+                _, start = stack.pop()
+                inside[start:n] = [True] * (n - start)
+    spans, start = [], 0
+    for n, ch in enumerate(text):
+        if ch not in _CLAUSE_END or inside[n]:
+            continue
+        if ch == "," and 0 < n < len(text) - 1 and text[n - 1].isdigit() and text[n + 1].isdigit():
+            continue
+        spans.append((start, n + 1))
+        start = n + 1
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
 
 
 def clauses(text: str) -> list[str]:

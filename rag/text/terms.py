@@ -110,6 +110,13 @@ def word_frequency(word: str) -> int:
     return jieba().FREQ.get(word, 0)
 
 
+@functools.lru_cache(maxsize=1024)
+def word_tags(text: str) -> dict[str, str]:
+    """jieba's part-of-speech tag of each word of ``text`` (``nr`` a person's name, ``ns`` a place,
+    ``nt`` an organisation, ``nz`` another proper noun, ``n`` a common noun, ``v`` a verb...)."""
+    return {p.word: p.flag for p in pos_tokenizer().lcut(normalize(text))}
+
+
 def _jieba_tokens(text: str) -> list[str]:
     out = []
     for w in jieba().lcut_for_search(text):

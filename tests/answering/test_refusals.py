@@ -17,6 +17,9 @@ def test_input_that_is_not_a_question_is_refused_with_the_reason(seed_assistant,
 
 @pytest.mark.parametrize("question,lang", [
     ("埃菲尔铁塔有多高？", "zh"), ("月球上有多少座环形山？", "zh"), ("What is the population of Paris?", "en"),
+    # the bulletin names these companies but not what is asked: a name the passage lacks (软控), an
+    # amount of money (注册资本) or a date it does not hold
+    ("软控股份的董事长是谁？", "zh"), ("康立泰生物的注册资本是多少？", "zh"), ("华夏生物是哪一年成立的？", "zh"),
     pytest.param("How tall is the Eiffel Tower?", "en", marks=pytest.mark.xfail(
         strict=False, reason="an English question without a pinyin name is judged by its meaning score "
                              "alone (the rules): this one clears it")),

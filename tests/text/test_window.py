@@ -60,3 +60,15 @@ def test_overlap_helpers():
     assert longest_common_substring("", "abc") == 0
     assert numbers_of("增长1,234.5元，共56个") == {"1234.5", "56"}
     assert question_core("青岛高新区有多少家企业？") == "青岛高新区有家企业"
+
+
+def test_clauses_are_not_cut_inside_brackets_or_numbers():
+    from rag.text import clauses
+
+    s = "生长于海拔200米至2,400米的地区，多生于山地林内。"
+    assert clauses(s) == ["生长于海拔200米至2,400米的地区，", "多生于山地林内。"]
+    s = "《赌城谍血》（\"Casino Royale\"，1954年，黑白电视电影），主角巴里·尼尔逊。"
+    assert clauses(s)[0] == "《赌城谍血》（\"Casino Royale\"，1954年，黑白电视电影），"
+    for text in (s, "（未闭合，后文，继续", "a，，b；c：d", "“引号，内”，外"):
+        assert "".join(clauses(text)) == text  # the clauses join back into the text
+    assert clauses("（未闭合，后文") == ["（未闭合，", "后文"]  # a bracket that never closes protects nothing
