@@ -153,7 +153,9 @@ def open_index(s: Settings):
 def open_retriever(s: Settings):
     from .embed import load_embedder
     from .search import Retriever
+    from .text import use_lexicon
 
+    use_lexicon(s.cache_dir / "lexicon")  # a one-shot search reads jieba's words, not loads them all
     index = open_index(s)
     return Retriever(index, load_embedder(s, _log), s)
 
@@ -344,12 +346,15 @@ def cmd_check(args) -> int:
 
 
 def open_assistant(args):
-    from .answering import Assistant
+    from .embed import load_embedder
     from .text import use_lexicon
 
     s = _settings(args).replace(answerer=getattr(args, "answerer", None))
     use_lexicon(s.cache_dir / "lexicon")  # a one-shot question reads jieba's words, not loads them all
-    bot = Assistant(s, log=_log)
+    embedder = load_embedder(s, _log)  # the int8 model loads in the background while the rest imports
+    from .answering import Assistant
+
+    bot = Assistant(s, embedder=embedder, log=_log)
     bot.reload()  # says so on stderr when CURRENT had to be recovered
     return bot
 
