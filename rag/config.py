@@ -131,7 +131,7 @@ class Settings:
     token_encoding: str = ChunkerSettings.encoding
     # index
     index_type: str = "auto"  # auto (flat up to flat_max_passages, then hnswsq8) | flat | hnsw | hnswsq8 | ivfsq8 | ivfpq
-    flat_max_passages: int = 200_000  # auto: exact search up to this many passages (~25 ms a query on 2 cores)
+    flat_max_passages: int = 50_000  # auto: exact search up to this many passages (~8 ms a query on 2 cores; eval/README.md "Scale")
     # segments (each ingest adds one): merge the smallest when there are more than max_segments,
     # and rewrite a segment when more than segment_deleted_max of its passages are deleted
     max_segments: int = 8

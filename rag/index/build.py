@@ -27,7 +27,7 @@ from .integrity import MANIFEST, WRITING, describe_files, verify_files
 from .load import Index, deleted_paths
 from .segment import MergeSource, Segment, SegmentInfo, merge_segments, write_segment
 
-DEFAULT_FLAT_MAX = 200_000  # Settings.flat_max_passages; callers pass the setting
+DEFAULT_FLAT_MAX = 50_000  # Settings.flat_max_passages; callers pass the setting
 MAX_SEGMENTS = 8  # Settings.max_segments
 DELETED_MAX = 0.3  # Settings.segment_deleted_max
 
