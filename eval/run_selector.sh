@@ -8,13 +8,14 @@
 # the Chinese unanswerable ones (not tuned on), and a seeded 300-question sample of cmrc2018 dev
 # (not tuned on). Compare the two answerers question by question with
 #   rag eval --compare OUT/<set>/results.json OUT/<set>/results.json --only ...
-# Environment: PY (default .venv/bin/python), SEED (0), ANSWER_SAMPLE (300).
+# Environment: PY (default .venv/bin/python), SEED (0), ANSWER_SAMPLE (300), CONFIGS (the answerers
+# compared; eval/run_refusals.sh passes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 OUT=${1:-eval/reports/selector}
 SEED=${SEED:-0}
-CONFIGS=eval/configs/answers-selector.toml
+CONFIGS=${CONFIGS:-eval/configs/answers-selector.toml}
 
 run() {  # run NAME ARGS...
   local name=$1; shift

@@ -155,6 +155,7 @@ class LexicalIndex:
         self.total_len = total_len
         self.scheme = scheme
         self.k1, self.b = k1, b
+        self._norms: list[np.ndarray | None] = [None] * len(self.parts)  # per part, on first query
 
     @classmethod
     def build(cls, texts: Iterable[str], scheme: str = "bigram", k1: float = K1, b: float = B) -> "LexicalIndex":
@@ -163,21 +164,32 @@ class LexicalIndex:
         return cls([Part(tf)], tf.n, int(np.sum(tf.lengths, dtype=np.int64)), tf.scheme, k1, b)
 
     # ------------------------------------------------------------ reading
+    def _norm(self, p: int) -> np.ndarray:
+        """Part ``p``'s BM25 length normalisation per row, ``k1 * (1 - b + b * length / avg)``:
+        fixed while this index is open (the average length is the live rows')."""
+        norm = self._norms[p]
+        if norm is None:
+            avg = np.float32(self.total_len / max(self.n, 1))
+            lengths = np.asarray(self.parts[p].tf.lengths, np.float32)
+            norm = self._norms[p] = np.float32(self.k1) * ((1 - np.float32(self.b)) + np.float32(self.b) * lengths / avg)
+        return norm
+
     def _postings(self, h: np.ndarray) -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-        """For each term hash in ``h``: its live postings per segment, as (global rows, tf, length)."""
+        """For each term hash in ``h``: its live postings per segment, as (global rows, tf, the
+        rows' length normalisation)."""
         out: list[list] = [[] for _ in range(len(h))]
-        for part in self.parts:
+        for p, part in enumerate(self.parts):
             for i, c in enumerate(part.tf.columns_of(h)):
                 if c < 0:
                     continue
                 rows, tf = part.tf.column(int(c))
-                lengths = np.asarray(part.tf.lengths[rows])
+                norm = self._norm(p)[rows]
                 if part.glob is None:
-                    out[i].append((rows.astype(np.int64) + part.base, tf, lengths))
+                    out[i].append((rows.astype(np.int64) + part.base, tf, norm))
                 else:
                     g = np.asarray(part.glob[rows])
                     live = g >= 0
-                    out[i].append((g[live].astype(np.int64), tf[live], lengths[live]))
+                    out[i].append((g[live].astype(np.int64), tf[live], norm[live]))
         return out
 
     @staticmethod
@@ -196,24 +208,32 @@ class LexicalIndex:
         if not counts or not self.n:
             return scores
         distinct = list(counts)
-        avg = np.float32(self.total_len / self.n)
-        k1, b = np.float32(self.k1), np.float32(self.b)
         for tok, found in zip(distinct, self._postings(self._hashes(distinct))):
             df = sum(len(g) for g, _, _ in found)
             if not df:
                 continue
             idf = np.float32(self._idf(df))
-            for g, tf, dl in found:
-                norm = k1 * ((1 - b) + b * dl.astype(np.float32) / avg)
+            for g, tf, norm in found:
                 w = idf * (tf / (norm + tf))
                 for _ in range(counts[tok]):
                     scores[g] += w  # a column holds each passage once
         return scores
 
     def doc_freq(self, tokens: list[str]) -> list[int]:
-        """Number of live passages holding each token."""
-        toks = list(tokens)
-        return [sum(len(g) for g, _, _ in found) for found in self._postings(self._hashes(toks))]
+        """Number of live passages holding each token (column lengths; a segment with deleted rows
+        counts its live ones)."""
+        h = self._hashes(list(tokens))
+        out = np.zeros(len(h), np.int64)
+        for part in self.parts:
+            for i, c in enumerate(part.tf.columns_of(h)):
+                if c < 0:
+                    continue
+                start, end = int(part.tf.indptr[c]), int(part.tf.indptr[c + 1])
+                if part.glob is None:
+                    out[i] += end - start
+                else:
+                    out[i] += int(np.count_nonzero(np.asarray(part.glob[np.asarray(part.tf.indices[start:end])]) >= 0))
+        return [int(d) for d in out]
 
     def idf(self, tokens) -> dict[str, float]:
         """Each distinct token's BM25 inverse document frequency in this index."""
