@@ -56,7 +56,8 @@ class ExtractiveSettings:
     w_type: float = 0.3
     w_rank: float = 0.15
     # same language: share of the question's (IDF-weighted) terms; 0.30 chosen on DRCD (wrong refusals
-    # 6.7%, 0.25: 5.0% but the bulletin then answered an off-topic question; eval/README.md "Answers")
+    # 8.7% with the other defaults; 0.25: 5.0% but the bulletin then answered an off-topic question;
+    # eval/README.md "Refusals and windows retuned on DRCD")
     min_coverage: float = 0.30
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
