@@ -149,12 +149,18 @@ def check_compatible(manifest: Manifest, folder: Path, model: dict | None = None
 
 
 # ------------------------------------------------------------ generations
-def generation_dirs(folder: Path) -> list[Path]:
-    """Every generation folder (``gen-*``) in ``folder``, by name."""
+def named_dirs(folder: Path, name: re.Pattern) -> list[Path]:
+    """The subfolders of ``folder`` whose whole name matches ``name``, by name (none when
+    ``folder`` cannot be read)."""
     try:
-        return sorted(p for p in Path(folder).glob("gen-*") if _GEN_NAME.fullmatch(p.name) and p.is_dir())
+        return sorted(p for p in Path(folder).iterdir() if name.fullmatch(p.name) and p.is_dir())
     except OSError:
         return []
+
+
+def generation_dirs(folder: Path) -> list[Path]:
+    """Every generation folder (``gen-*``) in ``folder``, by name."""
+    return named_dirs(folder, _GEN_NAME)
 
 
 def is_unfinished(gen: Path) -> bool:

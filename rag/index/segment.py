@@ -34,7 +34,7 @@ import numpy as np
 from ..types import Chunk, Document
 from .arrays import load_array
 from .bm25 import TermFrequencies
-from .format import SEGMENTS
+from .format import SEGMENTS, named_dirs
 from .integrity import WRITING, describe_files
 from .meta import DOC_COLS, CHUNK_COLS, MetaStore, create_indexes, create_tables, write_metadata
 from .rows import RowTable
@@ -78,10 +78,8 @@ def segments_dir(folder: Path) -> Path:
 
 
 def segment_dirs(folder: Path) -> list[Path]:
-    try:
-        return sorted(p for p in segments_dir(folder).glob("seg-*") if SEG_NAME.fullmatch(p.name) and p.is_dir())
-    except OSError:
-        return []
+    """Every segment folder (``seg-*``) of the index in ``folder``, by name."""
+    return named_dirs(segments_dir(folder), SEG_NAME)
 
 
 def _fsync_tree(path: Path) -> None:

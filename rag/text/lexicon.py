@@ -11,6 +11,7 @@ jieba's in-memory dictionary.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -23,10 +24,17 @@ FORMAT = 1
 
 def lexicon_path(folder: Path) -> Path:
     """Where the lexicon of the installed jieba's dictionary lives under ``folder``."""
+    return Path(folder) / _lexicon_name()
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_name() -> str:
+    """The lexicon's file name: jieba's version and its dictionary's size (read once)."""
     import jieba
 
-    size = os.path.getsize(jieba.get_module_res(jieba.DEFAULT_DICT_NAME).name)
-    return Path(folder) / f"jieba-{jieba.__version__}-{size}-v{FORMAT}.sqlite"
+    with jieba.get_module_res(jieba.DEFAULT_DICT_NAME) as f:
+        size = os.path.getsize(f.name)
+    return f"jieba-{jieba.__version__}-{size}-v{FORMAT}.sqlite"
 
 
 def build_lexicon(path: Path) -> Path:
