@@ -126,3 +126,85 @@ def test_a_second_process_on_one_lite_database_is_told_how_to_share_it(lite, fak
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 3, out.stdout + out.stderr
     assert "milvus-lite server" in out.stdout and "milvus_uri" in out.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A Milvus Lite database served by `milvus-lite server` on loopback (as a Milvus server is
+    reached: over gRPC at http://host:port), and settings pointing at it."""
+    import shutil
+    import socket
+    import time
+
+    from rag.config import load_settings
+
+    exe = shutil.which("milvus-lite") or str(ROOT / ".venv" / "bin" / "milvus-lite")
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([exe, "server", "--data-dir", str(tmp_path / "served.db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("milvus-lite server did not start: " + (tmp_path / "server.log").read_text())
+            time.sleep(0.2)
+    s = load_settings(env={}, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", store="milvus",
+                      milvus_uri=f"http://127.0.0.1:{port}")
+    try:
+        yield s
+    finally:
+        disconnect(s)
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.slow
+def test_a_served_milvus_is_shared_by_several_processes(served, fake, tmp_path):
+    """The path a Milvus server takes (an http URI, no local database): one process ingests and
+    searches, a second process opens the same index and searches it at the same time, then the
+    first removes a document and the second process sees it gone."""
+    report = ingest([_docs(tmp_path / "c", a="青岛高新区新增瞪羚企业11家。", b="海洋牧场建设项目通过验收。")], served, fake)
+    assert not (served.index_dir / "milvus.db").exists()  # the data is the server's, not a local Lite file
+    assert "瞪羚企业" in _texts(served, fake, "瞪羚企业")
+    code = ("import hashlib, sys\nimport numpy as np\nfrom rag.config import load_settings\n"
+            "from rag.embed import Embedder\nfrom rag.index import open_index\nfrom rag.search import Retriever\n"
+            "def encode(texts):\n"
+            f"    out = np.zeros((len(texts), {DIM}), np.float32)\n"
+            "    for i, t in enumerate(texts):\n"
+            "        for ch in t:\n"
+            f"            out[i, hashlib.md5(ch.encode()).digest()[0] % {DIM}] += 1\n"
+            "    return out + 1e-3\n"
+            f"s = load_settings(env={{}}, index_dir={str(served.index_dir)!r}, store='milvus', "
+            f"milvus_uri={served.milvus_uri!r})\n"
+            f"r = Retriever(open_index(s), Embedder('test/char-hash', encode, {DIM}), s)\n"
+            "for q in sys.argv[1:]:\n"
+            "    print(q, '->', ' | '.join(h.chunk.text for h in r.search(q, k=3, mode='hybrid').hits))\n")
+    second = subprocess.run([sys.executable, "-c", code, "瞪羚企业", "海洋牧场"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=180)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "瞪羚企业 -> 青岛高新区新增瞪羚企业11家。" in second.stdout
+    assert "海洋牧场 -> 海洋牧场建设项目通过验收。" in second.stdout
+    assert "瞪羚企业" in _texts(served, fake, "瞪羚企业")  # this process's client still serves
+    removed = remove_documents([d for d in report.added if d.endswith("b.txt")], served)
+    assert removed.removed, (report, removed)
+    after = subprocess.run([sys.executable, "-c", code, "海洋牧场"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=180)
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "海洋牧场建设" not in after.stdout and _count(served) == 1
