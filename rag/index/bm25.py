@@ -202,22 +202,24 @@ class LexicalIndex:
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every live passage for query ``tokens`` (zeros when none is in the index).
-        A token repeated in the query counts once per repetition, as in bm25s."""
-        scores = np.zeros(self.n, np.float32)
+        A token repeated in the query counts once per repetition, as in bm25s. Every term's
+        weighted postings are summed in one pass (``np.bincount``), in float64."""
         counts = Counter(tokens)
         if not counts or not self.n:
-            return scores
+            return np.zeros(self.n, np.float32)
         distinct = list(counts)
+        rows, weights = [], []
         for tok, found in zip(distinct, self._postings(self._hashes(distinct))):
             df = sum(len(g) for g, _, _ in found)
             if not df:
                 continue
-            idf = np.float32(self._idf(df))
-            for g, tf, norm in found:
-                w = idf * (tf / (norm + tf))
-                for _ in range(counts[tok]):
-                    scores[g] += w  # a column holds each passage once
-        return scores
+            idf = np.float32(self._idf(df) * counts[tok])
+            for g, tf, norm in found:  # a column holds each passage once
+                rows.append(g)
+                weights.append(idf * (tf / (norm + tf)))
+        if not rows:
+            return np.zeros(self.n, np.float32)
+        return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.n).astype(np.float32)
 
     def doc_freq(self, tokens: list[str]) -> list[int]:
         """Number of live passages holding each token (column lengths; a segment with deleted rows
@@ -247,13 +249,14 @@ class LexicalIndex:
         if not len(scores) or k <= 0:
             return []
         if allowed is not None:
-            masked = np.full_like(scores, -1.0)
+            masked = np.zeros_like(scores)
             masked[allowed] = scores[allowed]
             scores = masked
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+        cand = np.flatnonzero(scores > 0)  # ascending rows: ties keep row order
+        if len(cand) > k:
+            cand = np.sort(cand[np.argpartition(-scores[cand], k - 1)[:k]])
+        top = cand[np.argsort(-scores[cand], kind="stable")]
+        return [(int(r), float(scores[r])) for r in top]
 
     # ------------------------------------------------------------ files (one segment)
     def save(self, folder: Path) -> None:

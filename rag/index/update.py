@@ -206,11 +206,12 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 
 
 def reuse_unchanged(plan: IngestPlan) -> None:
-    """A document read again with the same text keeps its chunks and vectors."""
+    """A document read again with the same text and title keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
-        if prev is not None and prev.fingerprint == prep.document.fingerprint:
+        # the same text under the same title: its passages (which carry the title) stay as they are
+        if prev is not None and prev.fingerprint == prep.document.fingerprint and prev.title == prep.document.title:
             plan.stored[doc_id] = ("record", _record(prev))  # the new record replaces it whole
             # copies under the ingested paths were found again (or are gone); others stay
             _forget_aliases_under(prev, plan.roots, set())

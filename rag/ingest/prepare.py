@@ -37,7 +37,9 @@ def prepare_document(raw: RawDocument, chunker: ChunkerSettings, count: Callable
     layout = parse_layout(raw.text, raw.title or "")
     for b in layout.blocks:
         b.author = b.author or raw.author
-    title = layout.title or Path(raw.path).stem
+    # a file's name titles its one document; a JSONL file holds many records, and its name
+    # (say "corpus") is no record's title: it would head every passage and every citation
+    title = layout.title or ("" if raw.format == "jsonl" else Path(raw.path).stem)
     date, warning = document_date(raw)
     doc = Document(raw.doc_id, layout.text, title, raw.source, date, raw.path, raw.format,
                    fingerprint(layout.text))

@@ -292,3 +292,19 @@ def test_killing_a_rebuild_or_a_removal_leaves_a_loadable_index(settings, embedd
     assert not list(settings.index_dir.glob("CURRENT.*")) and not list(settings.index_dir.rglob(".writing"))
     assert sorted(p.name for p in (settings.index_dir / "segments").iterdir()) == sorted(
         s.segment.name for s in Index.load(settings.index_dir).segments)
+
+
+def test_a_record_whose_title_changed_is_embedded_again_with_it(store, embedder, tmp_path):
+    """A passage is embedded with its title as header: the same text under a new title is an
+    update, not an unchanged document (whose stored passages would keep the old title)."""
+    p = tmp_path / "news.jsonl"
+    rec = {"id": "a", "text": "青岛高新区新设立一支规模10亿元的天使投资基金。"}
+    p.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    ingest([p], store, embedder)
+    assert [c.title for c in _chunks(open_index(store))] == [""]  # no file name as the record's title
+    p.write_text(json.dumps({**rec, "title": "海洋科技简讯"}, ensure_ascii=False), encoding="utf-8")
+    report = ingest([p], store, embedder)
+    assert report.updated == ["a"] and report.embedded == 1
+    idx = open_index(store)
+    assert [c.title for c in _chunks(idx)] == ["海洋科技简讯"] and idx.documents["a"].title == "海洋科技简讯"
+    assert ingest([p], store, embedder).unchanged == ["a"]

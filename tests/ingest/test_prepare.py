@@ -20,3 +20,15 @@ def test_an_unreadable_date_is_left_out_with_a_warning():
     assert prep.document.date == "" and prep.chunks
     assert len(prep.warnings) == 1 and "accepted forms" in prep.warnings[0]
     assert _prep("").warnings == []
+
+
+def test_a_file_name_titles_a_file_but_not_the_records_of_a_jsonl_file():
+    text = "青岛高新区新引进高质量项目311个。"
+    record = prepare_document(RawDocument("r1", text, "data/corpus.jsonl", "jsonl"), ChunkerSettings(), len)
+    assert record.document.title == "" and all(c.title == "" for c in record.chunks)
+    assert all(c.embed_text() == c.text for c in record.chunks)  # no "corpus" header on its passages
+    titled = prepare_document(RawDocument("r2", text, "data/corpus.jsonl", "jsonl", title="高新区简报"),
+                              ChunkerSettings(), len)
+    assert titled.document.title == "高新区简报"
+    plain = prepare_document(RawDocument("f", text, "bulletins/高新区简报.txt", "txt"), ChunkerSettings(), len)
+    assert plain.document.title == "高新区简报"
