@@ -164,6 +164,10 @@ def _commit(index_dir: Path, settings: Settings, companion: Companion, manifest:
         if gone:
             _delete_pks(client, name, gone)
             companion.clear_doomed(gone)
+        # seal what was written: Milvus Lite otherwise keeps every row in its in-memory table,
+        # and rebuilds a sparse index over that table in Python on every lexical search
+        # (measured: seconds per search at 16,838 passages); a server seals its segments too
+        client.flush(name)
     return documents, n_after
 
 
