@@ -308,3 +308,44 @@ def test_a_record_whose_title_changed_is_embedded_again_with_it(store, embedder,
     idx = open_index(store)
     assert [c.title for c in _chunks(idx)] == ["海洋科技简讯"] and idx.documents["a"].title == "海洋科技简讯"
     assert ingest([p], store, embedder).unchanged == ["a"]
+
+
+def test_killing_an_ingest_into_milvus_leaves_the_last_commit(settings, embedder, corpus, tmp_path):
+    """kill -9 a real `rag ingest` into Milvus Lite at several moments: the index always opens
+    with the old documents or all the new ones, a search returns only listed passages, and the
+    next writer deletes the rows a killed one left in the collection."""
+    from rag.index.milvus_store import disconnect
+
+    lite = settings.replace(store="milvus")
+    ingest([corpus], lite, embedder)
+    old = set(open_index(lite).documents)
+    disconnect(lite)  # one process per Lite database: the killed writers need it
+    big = tmp_path / "big"
+    big.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(12):
+        (big / f"copy{i}.txt").write_text(text.replace("青岛", f"第{i}版青岛"), encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(settings.cache_dir.parent), "RAG_CACHE_DIR": str(settings.cache_dir),
+           "RAG_STORE": "milvus"}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(big), "--index", str(settings.index_dir), "--quiet"]
+    seen = set()
+
+    def after(finished):
+        try:
+            idx = open_index(lite)
+            docs = set(idx.documents)
+            new = {d for d in docs if "/big/" in f"/{d}"}
+            assert docs - new == old and len(new) in (0, 12)
+            hits = Retriever(idx, embedder, lite).search("青岛高新区", k=20, mode="hybrid").hits
+            assert hits and all(h.chunk.doc_id in docs for h in hits)
+            seen.add("new" if new else "old")
+            return finished or bool(new)
+        finally:
+            disconnect(lite)
+
+    _kill_at(cmd, env, (3.0, 6.0, 9.0, 12.0, 15.0, 20.0, 25.0), after)
+    assert "old" in seen  # at least one kill landed mid-ingest
+    ingest([corpus], lite, embedder)  # the next writer clears what a killed one left
+    idx = open_index(lite)
+    assert idx.verify() == []
+    disconnect(lite)
