@@ -39,6 +39,25 @@ from .arrays import load_array
 
 ARRAYS = ("data", "indices", "indptr")
 K1, B = 1.2, 0.75
+PRUNE_FROM = 50_000  # live passages from which top-k search prunes common terms (below: score all)
+RARE_SHARE = 0.01  # terms in at most this share of the passages are scored before any pruning
+
+
+def _best(scores: np.ndarray, rows: np.ndarray | None, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    """The ``k`` highest positive ``scores`` (of ``rows``; None: of rows 0, 1, ...), best first,
+    ties in row order."""
+    if allowed is not None:
+        keep = np.zeros(len(scores), bool)
+        keep[allowed] = True
+        scores = np.where(keep, scores, 0)
+    cand = np.flatnonzero(scores > 0)  # ascending: ties keep row order
+    if len(cand) > k:  # the k-th best score, and of the passages tied at it, the first rows
+        sc = scores[cand]
+        kth = np.partition(sc, len(sc) - k)[len(sc) - k]
+        above = cand[sc > kth]
+        cand = np.sort(np.concatenate([above, cand[sc == kth][:k - len(above)]]))
+    top = cand[np.argsort(-scores[cand], kind="stable")]
+    return [(int(i if rows is None else rows[i]), float(scores[i])) for i in top]
 
 
 def term_hash(term: str) -> int:
@@ -143,6 +162,19 @@ class Part:
     tf: TermFrequencies
     base: int = 0
     glob: np.ndarray | None = None
+    live_rows: np.ndarray | None = None  # place among the live rows -> row (derived from glob when None)
+
+    def __post_init__(self) -> None:
+        if self.glob is not None and self.live_rows is None:
+            self.live_rows = np.flatnonzero(np.asarray(self.glob) >= 0)
+
+    def local_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of global ``rows``: the positions of those this part holds, and their rows in it."""
+        places = rows - self.base
+        n_live = self.tf.n if self.live_rows is None else len(self.live_rows)
+        inside = np.flatnonzero((places >= 0) & (places < n_live))
+        places = places[inside]
+        return inside, (places if self.live_rows is None else np.asarray(self.live_rows)[places])
 
 
 class LexicalIndex:
@@ -174,12 +206,19 @@ class LexicalIndex:
             norm = self._norms[p] = np.float32(self.k1) * ((1 - np.float32(self.b)) + np.float32(self.b) * lengths / avg)
         return norm
 
-    def _postings(self, h: np.ndarray) -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-        """For each term hash in ``h``: its live postings per segment, as (global rows, tf, the
-        rows' length normalisation)."""
+    def _columns(self, h: np.ndarray) -> list[np.ndarray]:
+        """Per part: the column of each term hash in ``h`` (-1: not there)."""
+        return [part.tf.columns_of(h) for part in self.parts]
+
+    def _postings(self, h: np.ndarray, cols: list[np.ndarray] | None = None,
+                  only: Sequence[int] | None = None) -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """For each term hash in ``h`` (or only those at positions ``only``): its live postings
+        per segment, as (global rows, tf, the rows' length normalisation)."""
+        cols = self._columns(h) if cols is None else cols
         out: list[list] = [[] for _ in range(len(h))]
         for p, part in enumerate(self.parts):
-            for i, c in enumerate(part.tf.columns_of(h)):
+            for i in (range(len(h)) if only is None else only):
+                c = cols[p][i]
                 if c < 0:
                     continue
                 rows, tf = part.tf.column(int(c))
@@ -224,10 +263,12 @@ class LexicalIndex:
     def doc_freq(self, tokens: list[str]) -> list[int]:
         """Number of live passages holding each token (column lengths; a segment with deleted rows
         counts its live ones)."""
-        h = self._hashes(list(tokens))
-        out = np.zeros(len(h), np.int64)
-        for part in self.parts:
-            for i, c in enumerate(part.tf.columns_of(h)):
+        return [int(d) for d in self._doc_freqs(self._columns(self._hashes(list(tokens))))]
+
+    def _doc_freqs(self, cols: list[np.ndarray]) -> np.ndarray:
+        out = np.zeros(len(cols[0]) if cols else 0, np.int64)
+        for part, part_cols in zip(self.parts, cols):
+            for i, c in enumerate(part_cols):
                 if c < 0:
                     continue
                 start, end = int(part.tf.indptr[c]), int(part.tf.indptr[c + 1])
@@ -235,7 +276,7 @@ class LexicalIndex:
                     out[i] += end - start
                 else:
                     out[i] += int(np.count_nonzero(np.asarray(part.glob[np.asarray(part.tf.indices[start:end])]) >= 0))
-        return [int(d) for d in out]
+        return out
 
     def idf(self, tokens) -> dict[str, float]:
         """Each distinct token's BM25 inverse document frequency in this index."""
@@ -243,20 +284,81 @@ class LexicalIndex:
         return {t: self._idf(d) for t, d in zip(toks, self.doc_freq(toks))}
 
     def top(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The ``k`` best-scoring passages with a positive score, best first, optionally only
-        among ``allowed`` rows."""
-        scores = self.scores(list(tokens))
-        if not len(scores) or k <= 0:
+        """The ``k`` best-scoring passages with a positive score, best first (ties in row order),
+        optionally only among ``allowed`` rows. Above :data:`PRUNE_FROM` live passages the
+        common terms are scored only where they can change the top ``k`` (:meth:`_top_pruned`):
+        the same passages and scores as scoring every posting."""
+        if k <= 0 or not self.n or not tokens:
             return []
+        if self.n >= PRUNE_FROM:
+            return self._top_pruned(Counter(tokens), k, allowed)
+        return _best(self.scores(list(tokens)), None, k, allowed)
+
+    def _top_pruned(self, counts: Counter, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Top ``k`` by max-score pruning, exact. A term adds at most ``idf * repeats`` to a
+        passage (``tf / (norm + tf) < 1``). Terms are scored over all their postings rarest
+        first, keeping ``theta``, the k-th best score so far (a lower bound of the final k-th
+        best); once the bounds of the terms left sum below it, a passage none of the scored terms
+        matched cannot reach the top ``k``, so the terms left are only looked up, in their
+        postings, for the passages that still can (score + their bounds >= theta)."""
+        distinct = list(counts)
+        h = self._hashes(distinct)
+        cols = self._columns(h)
+        df = self._doc_freqs(cols)
+        order = sorted((i for i in range(len(distinct)) if df[i]),
+                       key=lambda i: -self._idf(int(df[i])) * counts[distinct[i]])
+        if not order:
+            return []
+        bound = {i: np.float32(self._idf(int(df[i])) * counts[distinct[i]]) for i in order}
+        left = np.cumsum([float(bound[i]) for i in order][::-1])[::-1].tolist() + [0.0]  # bounds of order[j:]
+        keep = None
         if allowed is not None:
-            masked = np.zeros_like(scores)
-            masked[allowed] = scores[allowed]
-            scores = masked
-        cand = np.flatnonzero(scores > 0)  # ascending rows: ties keep row order
-        if len(cand) > k:
-            cand = np.sort(cand[np.argpartition(-scores[cand], k - 1)[:k]])
-        top = cand[np.argsort(-scores[cand], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top]
+            keep = np.zeros(self.n, bool)
+            keep[allowed] = True
+        scores = np.zeros(self.n, np.float64)
+        seen = np.zeros(self.n, bool)
+        touched: list[np.ndarray] = []
+        theta, j = 0.0, 0
+        while j < len(order) and left[j] >= theta:
+            i = order[j]
+            for g, tf, norm in self._postings(h, cols, [i])[i]:
+                if keep is not None:
+                    ok = keep[g]
+                    g, tf, norm = g[ok], tf[ok], norm[ok]
+                scores[g] += bound[i] * (tf / (norm + tf))  # a column holds each passage once
+                fresh = g[~seen[g]]
+                seen[fresh] = True
+                touched.append(fresh)
+            j += 1
+            # the k-th best so far, once the rare terms are in (before, it would be recomputed
+            # term after term over few passages for little)
+            if j < len(order) and df[order[j]] > self.n * RARE_SHARE:
+                touched = [np.concatenate(touched)] if touched else []
+                if touched and len(touched[0]) >= k:
+                    theta = float(np.partition(scores[touched[0]], len(touched[0]) - k)[len(touched[0]) - k])
+        touched = np.concatenate(touched) if touched else np.zeros(0, np.int64)
+        cand = np.sort(touched[scores[touched] >= theta - left[j]])
+        final = scores[cand]
+        for n_done, i in enumerate(order[j:], start=j + 1):  # largest bound first
+            for p, part in enumerate(self.parts):
+                c = cols[p][i]
+                if c < 0:
+                    continue
+                at, local = part.local_of(cand)
+                start, end = int(part.tf.indptr[c]), int(part.tf.indptr[c + 1])
+                col_rows = part.tf.indices[start:end]
+                pos = np.searchsorted(col_rows, local)
+                hit = pos < len(col_rows)
+                hit[hit] = np.asarray(col_rows[pos[hit]]) == local[hit]
+                tf = np.asarray(part.tf.data[start:end][pos[hit]])
+                norm = self._norm(p)[local[hit]]
+                final[at[hit]] += bound[i] * (tf / (norm + tf))
+            if len(cand) > k:  # fewer passages can still get there as the bounds left shrink
+                theta = max(theta, float(np.partition(final, len(final) - k)[len(final) - k]))
+                stay = final >= theta - left[n_done]
+                cand, final = cand[stay], final[stay]
+        final = final.astype(np.float32)
+        return _best(final, cand, k, None)
 
     # ------------------------------------------------------------ files (one segment)
     def save(self, folder: Path) -> None:

@@ -93,7 +93,7 @@ class Index:
         self.segments = live
         self.recovered = recovered  # how CURRENT was recovered, when it had to be
         self._bases = np.array([s.base for s in live], np.int64)
-        self.bm25 = LexicalIndex([Part(s.segment.tf, s.base, s.glob) for s in live], manifest.chunks,
+        self.bm25 = LexicalIndex([Part(s.segment.tf, s.base, s.glob, s.live_rows) for s in live], manifest.chunks,
                                  manifest.total_len, manifest.lexical)
         self.documents = Documents(self, manifest.documents)  # doc_id -> Document, read on access
         self.chunks = Chunks(self, manifest.chunks)  # row -> Chunk, read on access
