@@ -242,6 +242,8 @@ class MilvusIndex:
             present = client.has_collection(collection)
             if present:
                 client.load_collection(collection)
+                if is_lite(uri):  # this process owns an embedded database: seal rows a writer left
+                    client.flush(collection)  # unsealed (a no-op when none; see milvus_write.commit)
         except MilvusException as exc:
             companion.close()
             raise MilvusUnavailable(_unavailable(uri, exc)) from exc
