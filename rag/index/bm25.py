@@ -39,7 +39,7 @@ from .arrays import load_array
 
 ARRAYS = ("data", "indices", "indptr")
 K1, B = 1.2, 0.75
-PRUNE_FROM = 50_000  # live passages from which top-k search prunes common terms (below: score all)
+PRUNE_FROM = 200_000  # live passages from which top-k search prunes common terms (measured: 83k: scoring all is faster, 2.5 vs 3.4 ms; 1M: pruning, 30 vs 68 ms)
 RARE_SHARE = 0.01  # terms in at most this share of the passages are scored before any pruning
 
 
@@ -315,7 +315,7 @@ class LexicalIndex:
         if allowed is not None:
             keep = np.zeros(self.n, bool)
             keep[allowed] = True
-        scores = np.zeros(self.n, np.float64)
+        scores = np.zeros(self.n, np.float32)  # 4 bytes a passage: scattered adds stay in cache longer
         seen = np.zeros(self.n, bool)
         touched: list[np.ndarray] = []
         theta, j = 0.0, 0
