@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -252,6 +252,37 @@ class Index:
                 if live.doc_live(pos):
                     yield Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases,
                                    alias_paths=alias_paths)
+
+    def scoped_listing(self, maybe_under: Callable[[str], bool], ids: set[str]) -> tuple[list[Document], int]:
+        """:meth:`listing` of only the live documents an ingest can change: those whose file may
+        lie under the ingested paths (``maybe_under(file)``), those read again (``ids``) and those
+        with copies (a copy's file may be there). Returns them, and how many other live documents
+        there are: kept as they are, never read (an ingest of one file into 10^5 documents reads
+        one column of each, not its record)."""
+        out: list[Document] = []
+        others = 0
+        for live in self.segments:
+            meta = live.segment.meta
+            pick = []
+            for pos, doc_id, path, copies in meta.iter_paths():
+                if not live.doc_live(pos):
+                    continue
+                if copies or doc_id in ids or maybe_under(path or ""):
+                    pick.append(pos)
+                else:
+                    others += 1
+            out += [Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases,
+                             alias_paths=alias_paths)
+                    for pos, doc_id, path, fp, aliases, alias_paths in meta.listing_where("pos", pick)]
+        return out, others
+
+    def with_fingerprints(self, fingerprints) -> list[Document]:
+        """The live documents (listing form) whose text has one of ``fingerprints``."""
+        fps = list(set(fingerprints))
+        return [Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases, alias_paths=alias_paths)
+                for live in self.segments
+                for pos, doc_id, path, fp, aliases, alias_paths in live.segment.meta.listing_where("fingerprint", fps)
+                if live.doc_live(pos)]
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
         found = self._find(doc_id)

@@ -174,6 +174,34 @@ class MetaStore:
                        json.loads(alias_paths) if alias_paths not in (None, "", "{}") else {})
             last = got[-1][0]
 
+    def iter_paths(self, batch: int = 20000) -> Iterator[tuple[int, str, str, bool]]:
+        """(number, id, file, has copies) of every document, by number: what decides whether an
+        ingest must look at a document at all (:meth:`rag.index.Index.scoped_listing`)."""
+        last = -1
+        while True:
+            got = self._rows("SELECT pos, doc_id, path, COALESCE(aliases, '') NOT IN ('', '[]') OR "
+                             "COALESCE(alias_paths, '') NOT IN ('', '{}') FROM documents "
+                             "WHERE pos > ? ORDER BY pos LIMIT ?", (last, batch))
+            if not got:
+                return
+            yield from got
+            last = got[-1][0]
+
+    def listing_where(self, column: str, values) -> list[tuple]:
+        """:meth:`iter_listing`'s rows of the documents whose ``column`` (pos or fingerprint) is
+        one of ``values``."""
+        if column not in ("pos", "fingerprint"):
+            raise ValueError(column)
+        values, out = list(values), []
+        for i in range(0, len(values), 500):
+            part = values[i:i + 500]
+            for pos, doc_id, path, fp, aliases, alias_paths in self._rows(
+                    "SELECT pos, doc_id, path, fingerprint, aliases, alias_paths FROM documents "
+                    f"WHERE {column} IN ({','.join('?' * len(part))})", part):
+                out.append((pos, doc_id, path, fp, json.loads(aliases) if aliases not in (None, "", "[]") else [],
+                            json.loads(alias_paths) if alias_paths not in (None, "", "{}") else {}))
+        return sorted(out)
+
     def doc_ids(self) -> list[tuple[int, str]]:
         """(number, id) of every document, by number."""
         return [(r[0], r[1]) for r in self._rows("SELECT pos, doc_id FROM documents ORDER BY pos")]

@@ -62,6 +62,7 @@ class IngestPlan:
     kept: dict[str, Document] = field(default_factory=dict)  # documents whose chunks and vectors stay
     stored: dict[str, tuple] = field(default_factory=dict)  # doc_id -> its record in the index (no text)
     new: dict[str, Prepared] = field(default_factory=dict)  # documents to embed
+    unlisted: int = 0  # documents of the index kept without being listed (the ingest cannot change them)
     roots: list[Path] = field(init=False)  # the paths that exist, resolved: what "under the ingested paths" means
     report: IngestReport = field(default_factory=IngestReport)
 
@@ -121,6 +122,23 @@ def _under(path: str, roots: list[Path], cache: dict | None = None) -> bool:
     return p is not None and any(p == r or r in p.parents for r in roots)
 
 
+def _maybe_under(path: str, roots: list[Path], folders: dict[str, Path | None]) -> bool:
+    """Whether the file ``path`` may lie under ``roots``: its folder resolved once per folder
+    (``folders`` caches them), so a pass over 10^5 files in a few folders resolves a few paths.
+    A folder that cannot be resolved says yes (the exact check decides); a file that is itself
+    a link into the ingested paths from elsewhere is judged by where it lies."""
+    if not path:
+        return False
+    folder, name = os.path.split(path)
+    if folder not in folders:
+        folders[folder] = _resolve(folder or ".")
+    where = folders[folder]
+    if where is None:
+        return True
+    p = where / name
+    return any(p == r or r in p.parents for r in roots)
+
+
 def diff(plan: IngestPlan) -> None:
     """Old documents not read again stay, unless their file is gone from an ingested folder, or
     their file was read again without them (a record left a JSONL file). Copies (aliases) under
@@ -132,8 +150,11 @@ def diff(plan: IngestPlan) -> None:
         return
     reread = {_resolve(r.path) for r in plan.raws}
     seen_ids = {r.doc_id for r in plan.raws}
-    listing = plan.old.listing() if hasattr(plan.old, "listing") \
-        else plan.old.documents.values()  # the Milvus store keeps its documents in a dict
+    if hasattr(plan.old, "scoped_listing"):  # only what this ingest can change; the rest stays unread
+        folders: dict[str, Path | None] = {}
+        listing, plan.unlisted = plan.old.scoped_listing(lambda p: _maybe_under(p, plan.roots, folders), seen_ids)
+    else:
+        listing = plan.old.documents.values()  # the Milvus store keeps its documents in a dict
     resolved: dict[str, Path | None] = {}
     exists: dict[str, bool] = {}
     under: dict[str, bool] = {}  # a JSONL file holds many documents: each file is looked at once
@@ -181,12 +202,22 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
     """Layout repair and chunking; a document identical to one already kept becomes its alias."""
     report = plan.report
     count = counter(settings.token_encoding, settings.cache_dir)
-    by_fp: dict[str, Document] = {d.fingerprint: d for d in plan.kept.values()}
+    prepared = []
     for i, raw in enumerate(plan.raws):
+        prepared.append(prepare_document(raw, settings.chunker, count))
+        if i % 200 == 0 or i == len(plan.raws) - 1:
+            progress("chunk", i + 1, len(plan.raws))
+    by_fp: dict[str, Document] = {d.fingerprint: d for d in plan.kept.values()}
+    if plan.unlisted:  # an identical document among those not listed becomes kept, to take the copy
+        for doc in plan.old.with_fingerprints({p.document.fingerprint for p in prepared} - set(by_fp)):
+            if doc.doc_id not in plan.stored and doc.fingerprint not in by_fp:
+                by_fp[doc.fingerprint] = plan.kept[doc.doc_id] = doc
+                plan.stored[doc.doc_id] = ("copies", _copies(doc))
+                plan.unlisted -= 1
+    for raw, prep in zip(plan.raws, prepared):
         if raw.doc_id in plan.new:
             report.skipped.append(Skipped(f"{raw.path} ({raw.doc_id})", "duplicate document id"))
             continue
-        prep = prepare_document(raw, settings.chunker, count)
         report.warnings.extend(Skipped(f"{raw.path} ({raw.doc_id})" if raw.format == "jsonl" else raw.path, w)
                                for w in prep.warnings)
         twin = by_fp.get(prep.document.fingerprint)
@@ -201,8 +232,6 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
             continue
         by_fp[prep.document.fingerprint] = prep.document
         plan.new[raw.doc_id] = prep
-        if i % 200 == 0 or i == len(plan.raws) - 1:
-            progress("chunk", i + 1, len(plan.raws))
 
 
 def reuse_unchanged(plan: IngestPlan) -> None:
@@ -302,7 +331,8 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
 def held_precision(plan: IngestPlan, new: str | None) -> str | None:
     """The precisions of the vectors the new generation holds: those carried over from the old
     one, and ``new`` if anything was embedded now (``"bf16+int8"`` for a mix)."""
-    kept = plan.old.manifest.model.get("precision") if plan.old is not None and plan.kept else None
+    kept = plan.old.manifest.model.get("precision") if plan.old is not None and (plan.kept or plan.unlisted) \
+        else None
     fresh = any(p.chunks for p in plan.new.values())
     if not fresh or not new:
         return kept or new

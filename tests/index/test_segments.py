@@ -369,3 +369,44 @@ def test_the_assistant_compacts_and_keeps_answering(tmp_path, fake):
     report = bot.compact()
     assert report.documents == 11 and len(bot.index.segments) == 1  # reloaded
     assert [h.chunk.chunk_id for h in bot.search("海鸥湾示范区新建智能灯塔", k=5).hits] == before
+
+
+def test_adding_a_file_reads_only_the_documents_it_can_change(tmp_path, fake, monkeypatch):
+    """An ingest lists in full only the stored documents under the paths it reads, those read
+    again and those with copies; the rest are kept unread. A file identical to an unread document
+    still becomes its copy, and a file gone from an ingested folder still leaves the index."""
+    from rag.index.meta import MetaStore
+
+    s = _settings(tmp_path)
+    records = _docs()
+    ingest([_write(tmp_path / "a" / "news.jsonl", records[:8])], s, fake)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "one.txt").write_text(records[8]["text"], encoding="utf-8")
+    (tmp_path / "b" / "two.txt").write_text(records[9]["text"], encoding="utf-8")
+    ingest([tmp_path / "b"], s, fake)
+    listed = []
+    real = MetaStore.listing_where
+
+    def spy(self, column, values):
+        rows = real(self, column, values)
+        listed.extend(r[1] for r in rows)
+        return rows
+
+    monkeypatch.setattr(MetaStore, "listing_where", spy)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "new.txt").write_text(records[10]["text"], encoding="utf-8")
+    report = ingest([tmp_path / "c"], s, fake)
+    assert [Path(d).name for d in report.added] == ["new.txt"] and listed == []  # nothing else read
+    # an identical copy of a stored, unread document: its copy, not a second document
+    (tmp_path / "c" / "again.txt").write_text(records[3]["text"], encoding="utf-8")
+    report = ingest([tmp_path / "c" / "again.txt"], s, fake)
+    assert report.duplicates == {str(tmp_path / "c" / "again.txt"): "doc03"} and listed == ["doc03"]
+    idx = Index.load(s.index_dir)
+    assert str(tmp_path / "c" / "again.txt") in idx.documents["doc03"].aliases and len(idx.documents) == 11
+    # a file gone from an ingested folder leaves; the other folders' documents stay
+    (tmp_path / "b" / "two.txt").unlink()
+    listed.clear()
+    report = ingest([tmp_path / "b"], s, fake)
+    assert [Path(d).name for d in report.removed] == ["two.txt"]
+    assert sorted(Path(d).name for d in listed) == ["doc03", "one.txt", "two.txt"]  # doc03 has a copy
+    assert len(Index.load(s.index_dir).documents) == 10
