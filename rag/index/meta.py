@@ -42,6 +42,7 @@ def create_tables(db: sqlite3.Connection) -> None:
 
 def create_indexes(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX documents_id ON documents(doc_id)")
+    db.execute("CREATE INDEX documents_fp ON documents(fingerprint)")  # an ingest looks copies up by it
     db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
     db.commit()
 
