@@ -244,21 +244,13 @@ class Index:
                 if live.doc_live(pos):
                     yield d
 
-    def listing(self) -> Iterator[Document]:
-        """Every live document with only its id, file, fingerprint and copies filled in (no text,
-        title or date): what an ingest compares with the files it reads."""
-        for live in self.segments:
-            for pos, doc_id, path, fp, aliases, alias_paths in live.segment.meta.iter_listing():
-                if live.doc_live(pos):
-                    yield Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases,
-                                   alias_paths=alias_paths)
-
     def scoped_listing(self, maybe_under: Callable[[str], bool], ids: set[str]) -> tuple[list[Document], int]:
-        """:meth:`listing` of only the live documents an ingest can change: those whose file may
-        lie under the ingested paths (``maybe_under(file)``), those read again (``ids``) and those
-        with copies (a copy's file may be there). Returns them, and how many other live documents
-        there are: kept as they are, never read (an ingest of one file into 10^5 documents reads
-        one column of each, not its record)."""
+        """The live documents an ingest can change, with only their id, file, fingerprint and
+        copies filled in (no text, title or date): those whose file may lie under the ingested
+        paths (``maybe_under(file)``), those read again (``ids``) and those with copies (a copy's
+        file may be there). Returns them, and how many other live documents there are: kept as
+        they are, never read (an ingest of one file into 10^5 documents reads a few columns of
+        each, not its record)."""
         out: list[Document] = []
         others = 0
         for live in self.segments:

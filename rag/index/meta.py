@@ -161,20 +161,6 @@ class MetaStore:
                 yield r[0], document_from_row(r[1:])
             last = got[-1][0]
 
-    def iter_listing(self, batch: int = 5000) -> Iterator[tuple]:
-        """(number, id, file, fingerprint, copies, copies' files) of every document, by number:
-        no text, and the JSON columns decoded only when not empty."""
-        last = -1
-        while True:
-            got = self._rows("SELECT pos, doc_id, path, fingerprint, aliases, alias_paths FROM documents "
-                             "WHERE pos > ? ORDER BY pos LIMIT ?", (last, batch))
-            if not got:
-                return
-            for pos, doc_id, path, fp, aliases, alias_paths in got:
-                yield (pos, doc_id, path, fp, json.loads(aliases) if aliases not in (None, "", "[]") else [],
-                       json.loads(alias_paths) if alias_paths not in (None, "", "{}") else {})
-            last = got[-1][0]
-
     def iter_paths(self, batch: int = 20000) -> Iterator[tuple[int, str, str, bool]]:
         """(number, id, file, has copies) of every document, by number: what decides whether an
         ingest must look at a document at all (:meth:`rag.index.Index.scoped_listing`)."""
@@ -189,8 +175,9 @@ class MetaStore:
             last = got[-1][0]
 
     def listing_where(self, column: str, values) -> list[tuple]:
-        """:meth:`iter_listing`'s rows of the documents whose ``column`` (pos or fingerprint) is
-        one of ``values``."""
+        """(number, id, file, fingerprint, copies, copies' files) of the documents whose
+        ``column`` (pos or fingerprint) is one of ``values``, by number: no text, and the JSON
+        columns decoded only when not empty."""
         if column not in ("pos", "fingerprint"):
             raise ValueError(column)
         values, out = list(values), []
