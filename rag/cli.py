@@ -157,7 +157,7 @@ def open_retriever(s: Settings):
 
     use_lexicon(s.cache_dir / "lexicon")  # a one-shot search reads jieba's words, not loads them all
     index = open_index(s)
-    return Retriever(index, load_embedder(s, _log), s)
+    return Retriever(index, load_embedder(s, _log, short_requests=True), s)
 
 
 def _questions(path):
@@ -351,7 +351,7 @@ def open_assistant(args):
 
     s = _settings(args).replace(answerer=getattr(args, "answerer", None))
     use_lexicon(s.cache_dir / "lexicon")  # a one-shot question reads jieba's words, not loads them all
-    embedder = load_embedder(s, _log)  # the int8 model loads in the background while the rest imports
+    embedder = load_embedder(s, _log, short_requests=True)  # loads in the background while the rest imports
     from .answering import Assistant
 
     bot = Assistant(s, embedder=embedder, log=_log)

@@ -20,6 +20,7 @@ from .batching import char_lengths, token_batches
 from .convert import FORMAT_VERSION, bundled_model_file, convert
 from .cpu import cpu_flags, has_native_bf16
 from .int8 import export_int8, int8_dir, int8_exists, ort_available
+from .query_tokenizer import write_query_tokenizer
 from .precision import PrecisionError, check_precision, choose_precision
 
 
@@ -206,19 +207,24 @@ def prepare_model(settings: Settings, log: Callable[[str], None] = lambda s: Non
     if not ort_available():
         log("ONNX Runtime is not installed: no int8 export (the torch path serves)")
         return None
-    return export_int8(folder, log)
+    int8 = export_int8(folder, log)
+    write_query_tokenizer(int8)  # a question tokenised without loading all 250k pieces
+    return int8
 
 
-def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None) -> Embedder:
+def load_embedder(settings: Settings, log: Callable[[str], None] = lambda s: None,
+                  short_requests: bool = False) -> Embedder:
     """The embedder ``settings`` ask for (:mod:`rag.embed.precision`): the int8 model under ONNX
-    Runtime, or sentence-transformers (fp32 or bf16), fully offline for local models."""
+    Runtime, or sentence-transformers (fp32 or bf16), fully offline for local models.
+    ``short_requests``: this process embeds a question and a few passages at a time (a one-shot
+    command, the shell), so the int8 model's full tokenizer loads only if a larger request comes."""
     precision = resolve_precision(settings)
     if precision == "int8":
-        return _load_int8(settings, log)
+        return _load_int8(settings, log, short_requests)
     return _load_torch(settings, precision, log)
 
 
-def _load_int8(settings: Settings, log: Callable[[str], None]) -> Embedder:
+def _load_int8(settings: Settings, log: Callable[[str], None], short_requests: bool = False) -> Embedder:
     from .ort_encoder import OrtEncoder
 
     folder = int8_dir(default_model_dir(settings.cache_dir))
@@ -228,7 +234,7 @@ def _load_int8(settings: Settings, log: Callable[[str], None]) -> Embedder:
                           "`rag prepare-model`, or set embed_precision = fp32")
 
     try:
-        enc = OrtEncoder(folder)  # loads in the background; the first encode waits for it
+        enc = OrtEncoder(folder, short_requests=short_requests)  # loads in the background; the first encode waits
     except Exception as exc:
         raise damaged(exc) from exc
 

@@ -14,17 +14,24 @@ from typing import Sequence
 import numpy as np
 
 from .int8 import MODEL_FILE, read_meta
+from .query_tokenizer import QueryTokenizer, query_tokenizer_exists
 
 
 class OrtEncoder:
     """One ONNX Runtime session and the model's tokenizer. ``encode`` pads a batch to its
     longest text; the caller batches by token count (:func:`rag.embed.batching.token_batches`).
 
-    The tokenizer (250k pieces, ~0.5 s) and the session (~0.4 s) load in a background thread,
-    so a one-shot command opens its index and its word lists meanwhile; the first ``encode``
-    waits for them (and raises what loading raised)."""
+    The session (~0.4 s) and the tokenizer (250k pieces, ~1 s, holding the GIL) load in a
+    background thread, so a command opens its index and its word lists meanwhile; the first
+    ``encode`` waits for them (and raises what loading raised). With ``short_requests`` (a
+    process that embeds a question and a few cited passages at a time) the full tokenizer is not
+    loaded at all while requests stay small: :class:`~.query_tokenizer.QueryTokenizer` gives the
+    same ids for a few texts in milliseconds; a larger request loads the full one then."""
 
-    def __init__(self, folder: Path, threads: int | None = None, background: bool = True):
+    SHORT = 16  # texts a request may hold to go to the query tokenizer
+
+    def __init__(self, folder: Path, threads: int | None = None, background: bool = True,
+                 short_requests: bool = False):
         folder = Path(folder)
         self.folder = folder
         self.meta = read_meta(folder)
@@ -33,6 +40,11 @@ class OrtEncoder:
         self._threads = threads or _cores()
         self._error: BaseException | None = None
         self._counted: dict[str, list[int]] = {}  # the last token_counts' texts and their ids
+        self.tokenizer = None
+        self._tokenizer_lock = threading.Lock()
+        self._query = None
+        if short_requests and query_tokenizer_exists(folder):
+            self._query = QueryTokenizer(folder, self._max_length())
         self._loader = threading.Thread(target=self._load, name="int8-model-load", daemon=True)
         self._loader.start()
         # a process that ends while the session is still being built would abort in ONNX Runtime's
@@ -41,14 +53,34 @@ class OrtEncoder:
         if not background:
             self.wait()
 
+    def _max_length(self) -> int:
+        return int(self.meta.get("max_seq_length", 512))
+
+    def _full_tokenizer(self):
+        """The model's own tokenizer, loaded on first use."""
+        with self._tokenizer_lock:
+            if self.tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(self._max_length())
+                self.tokenizer = tokenizer
+            return self.tokenizer
+
+    def _ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of ``texts``, framing included, after truncation."""
+        if (self.tokenizer is None and self._query is not None and len(texts) <= self.SHORT
+                and self._query.handles(texts)):
+            return self._query.encode_batch(texts)
+        return [e.ids for e in self._full_tokenizer().encode_batch(texts)]
+
     def _load(self) -> None:
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            tokenizer.no_padding()
-            tokenizer.enable_truncation(int(self.meta.get("max_seq_length", 512)))
+            if self._query is None:
+                self._full_tokenizer()
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self._threads
             opts.inter_op_num_threads = 1
@@ -56,7 +88,6 @@ class OrtEncoder:
             opts.log_severity_level = 3  # warnings about unused initialisers are not the user's business
             self.session = ort.InferenceSession(str(self.folder / MODEL_FILE), opts,
                                                 providers=["CPUExecutionProvider"])
-            self.tokenizer = tokenizer
         except BaseException as exc:  # kept for the first caller, who can report it
             self._error = exc
 
@@ -71,7 +102,7 @@ class OrtEncoder:
         until the next call, so the batches cut from these counts are not tokenized twice."""
         self.wait()
         texts = list(texts)
-        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        ids = self._ids(texts)
         self._counted = dict(zip(texts, ids))
         return [len(i) for i in ids]
 
@@ -80,7 +111,7 @@ class OrtEncoder:
         self.wait()
         counted = self._counted
         missing = [t for t in texts if t not in counted]
-        fresh = dict(zip(missing, (e.ids for e in self.tokenizer.encode_batch(missing)))) if missing else {}
+        fresh = dict(zip(missing, self._ids(missing))) if missing else {}
         token_ids = [counted[t] if t in counted else fresh[t] for t in texts]
         longest = max(len(i) for i in token_ids)
         ids = np.full((len(texts), longest), self.pad_id, np.int64)
