@@ -69,7 +69,7 @@ def cli(monkeypatch, tmp_path, fake):
     import rag.embed
     from rag.cli import main
 
-    monkeypatch.setattr(rag.embed, "load_embedder", lambda settings, log=None: fake)
+    monkeypatch.setattr(rag.embed, "load_embedder", lambda settings, log=None, **kw: fake)
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
     monkeypatch.delenv("RAG_CONFIG", raising=False)

@@ -208,7 +208,7 @@ def test_compact_merges_everything_without_embedding(tmp_path, fake, monkeypatch
     from rag.cli import main
 
     ingest([_write(tmp_path / "multi" / "part9.jsonl", [{"id": "x", "text": "海洋科技论坛闭幕。"}])], s, fake)
-    monkeypatch.setattr(rag.embed, "load_embedder", lambda settings, log=None: fake)
+    monkeypatch.setattr(rag.embed, "load_embedder", lambda settings, log=None, **kw: fake)
     assert main(["compact", "--index", str(s.index_dir)]) == 0
     assert len(Index.load(s.index_dir).segments) == 1
 
