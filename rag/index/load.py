@@ -83,6 +83,13 @@ def _live(segment: Segment, base: int, deleted_rows: np.ndarray, deleted_docs: n
     return Live(segment, base, deleted_rows, deleted_docs, glob, live_rows)
 
 
+def _listed(row: tuple) -> Document:
+    """A document in listing form (id, file, fingerprint and copies; no text, title or date)
+    from a row of :meth:`rag.index.meta.MetaStore.listing_where`."""
+    _, doc_id, path, fp, aliases, alias_paths = row
+    return Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases, alias_paths=alias_paths)
+
+
 class Index:
     """A loaded, read-only generation of the index."""
 
@@ -263,18 +270,14 @@ class Index:
                     pick.append(pos)
                 else:
                     others += 1
-            out += [Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases,
-                             alias_paths=alias_paths)
-                    for pos, doc_id, path, fp, aliases, alias_paths in meta.listing_where("pos", pick)]
+            out += [_listed(row) for row in meta.listing_where("pos", pick)]
         return out, others
 
     def with_fingerprints(self, fingerprints) -> list[Document]:
         """The live documents (listing form) whose text has one of ``fingerprints``."""
         fps = list(set(fingerprints))
-        return [Document(doc_id, "", path=path or "", fingerprint=fp or "", aliases=aliases, alias_paths=alias_paths)
-                for live in self.segments
-                for pos, doc_id, path, fp, aliases, alias_paths in live.segment.meta.listing_where("fingerprint", fps)
-                if live.doc_live(pos)]
+        return [_listed(row) for live in self.segments
+                for row in live.segment.meta.listing_where("fingerprint", fps) if live.doc_live(row[0])]
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
         found = self._find(doc_id)

@@ -119,7 +119,11 @@ def _under(path: str, roots: list[Path], cache: dict | None = None) -> bool:
         p = cache[path]
     else:
         p = cache[path] = _resolve(path)
-    return p is not None and any(p == r or r in p.parents for r in roots)
+    return p is not None and _within(p, roots)
+
+
+def _within(p: Path, roots: list[Path]) -> bool:
+    return any(p == r or r in p.parents for r in roots)
 
 
 def _maybe_under(path: str, roots: list[Path], folders: dict[str, Path | None]) -> bool:
@@ -135,8 +139,7 @@ def _maybe_under(path: str, roots: list[Path], folders: dict[str, Path | None]) 
     where = folders[folder]
     if where is None:
         return True
-    p = where / name
-    return any(p == r or r in p.parents for r in roots)
+    return _within(where / name, roots)
 
 
 def diff(plan: IngestPlan) -> None:
