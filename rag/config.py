@@ -61,6 +61,7 @@ class ExtractiveSettings:
     min_coverage: float = 0.30
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
+    anchor_min_passages: int = 5  # ...or in at most this many (a small index: 海尔 is named in 4 of the bulletin's 68 passages)
     anchor_max_word_freq: int = 1000  # ...unless jieba's dictionary counts them as everyday words
     # ...and, when this is not empty, only words jieba tags as one of these parts of speech (names:
     # nr person, ns place, nt organisation, nz other, j abbreviation (软控), eng latin; latin words and
@@ -72,6 +73,9 @@ class ExtractiveSettings:
     # an anchor counts as mentioned by a passage holding this share of its characters (1.0: the whole
     # word; 0.5 finds 康忠 for the segmenter's 后康忠)
     anchor_min_share: float = 0.5
+    # ...or by a retrieved passage of the same section ending at most this many characters before it
+    # starts: a paragraph names its company once (康立泰生物...), later sentences say 企业 (0: off)
+    anchor_lead_chars: int = 200
     hard_types: tuple[str, ...] = ("number", "date")  # asked-for kinds an answer must hold (others: a boost)
     max_sentences: int = 2
     second_sentence_ratio: float = 0.85  # a second sentence scores at least this share of the first's

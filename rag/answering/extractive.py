@@ -225,7 +225,7 @@ class ExtractiveAnswerer:
             return []
         out = []
         s = self.settings
-        limit = max(2, int(s.anchor_df * self.lexical.n))
+        limit = max(s.anchor_min_passages, int(s.anchor_df * self.lexical.n))
         tags = word_tags(query.text) if s.anchor_pos else {}
         for w in query.words:
             freq = word_frequency(w)
@@ -240,20 +240,36 @@ class ExtractiveAnswerer:
                 out.append(w)
         return out
 
-    def supports(self, query: Query, best: Candidate, anchors: list[str]) -> tuple[bool, str]:
-        """Does this sentence support an answer? Returns (ok, why not)."""
+    def lead(self, hit: Hit, hits: list[Hit]) -> str:
+        """The text of the retrieved passages of ``hit``'s section that end at most
+        ``anchor_lead_chars`` before it starts: where its paragraph may have named its subject."""
+        ch, n = hit.chunk, self.settings.anchor_lead_chars
+        return "".join(h.chunk.text for h in hits
+                       if n and h.chunk.doc_id == ch.doc_id and h.chunk.section == ch.section
+                       and h.chunk.start < ch.start and ch.start - h.chunk.end <= n)
+
+    def supports(self, query: Query, best: Candidate, anchors: list[str],
+                 hits: list[Hit] = ()) -> tuple[bool, str]:
+        """Does this sentence support an answer? Returns (ok, why not). ``hits``: the passages
+        retrieved with it, where an earlier passage of its paragraph may hold a name it lacks."""
         s = self.settings
         if query.lang != language(best.text):
-            if anchors:  # across languages: the pinyin names no passage found holds (Yinggu for 盈古)
-                return False, f"the passages found do not mention {', '.join(anchors)}"
             context = normalize(f"{best.hit.chunk.title} {best.hit.chunk.section} {best.hit.chunk.text}")
+            absent = [n for n in anchors if not names_found([n], context)]
+            if absent:  # across languages: the question's names in pinyin (Yinggu for 盈古, Haier for 海尔)
+                return False, f"the best passage does not mention {', '.join(n.capitalize() for n in absent)}"
             missing = [a for a in acronyms(query.text) if a.lower() not in context]
             if missing:  # GDP, 5G... are written as they are in Chinese text too
                 return False, f"the best passage does not mention {', '.join(missing)}"
+            if not anchors and not coverage(query.translated, self._tokens(context)):
+                # no name of the question, and none of the Chinese terms its words translate to: a
+                # meaning score alone is no evidence ("How do I cook dumplings?" scored 2 std)
+                return False, "the best passage holds none of the question's words in Chinese"
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
             return False, f"the best sentence holds {best.coverage:.0%} of the question's terms (< {s.min_coverage:.0%})"
-        context = normalize(squash(f"{best.hit.chunk.title}{best.hit.chunk.section}{best.hit.chunk.text}"))
+        ch = best.hit.chunk
+        context = normalize(squash(f"{ch.title}{ch.section}{self.lead(best.hit, hits)}{ch.text}"))
         missing = [w for w in anchors if not mentions(context, normalize(squash(w)), s.anchor_min_share)]
         if missing:
             return False, f"the best passage does not mention {'、'.join(missing)}"
@@ -274,6 +290,8 @@ class ExtractiveAnswerer:
         if not usable or not result.found:
             return self._refusal(query, hits, note, "nothing relevant found in the index" if usable or not hits
                                  else "the passages found tell the reader what to answer: evidence of nothing")
+        if query.asked.author:
+            return self._byline(query, hits, usable, note)
         # the selector learned from hybrid shortlists: it reads the passages' cosines, which a lexical
         # search has not got, and it read Chinese questions only; the rules answer the rest
         if (self.model is not None and query.lang == language(usable[0].chunk.text)
@@ -287,11 +305,15 @@ class ExtractiveAnswerer:
         if not cands:
             return self._refusal(query, hits_all, note, f"no {kind} in the retrieved passages" if kind != "other"
                                  else "no sentences")
-        anchors = self.anchors(query)
-        if query.lang != language(cands[0].text):
-            contexts = [f"{h.chunk.title} {h.chunk.section} {h.chunk.text}" for h in hits]
-            anchors = [n for n in pinyin_names(query.text) if not any(names_found([n], c) for c in contexts)]
-        ok, why = self.supports(query, cands[0], anchors)
+        # across languages the names an English question writes in pinyin are what can be checked:
+        # the passage quoted must hold them all (a question about Haier's CEO is not answered by
+        # another company's general manager)
+        anchors = pinyin_names(query.text) if query.lang != language(cands[0].text) else self.anchors(query)
+        if anchors and query.lang != language(cands[0].text):
+            named = [c for c in cands if all(names_found([n], f"{c.hit.chunk.title} {c.hit.chunk.section} "
+                                                           f"{c.hit.chunk.text}") for n in anchors)]
+            cands = named or cands[:1]  # none: the best one, refused below for the names it lacks
+        ok, why = self.supports(query, cands[0], anchors, hits)
         if not ok:
             return self._refusal(query, hits_all, note, why)
         chosen = [cands[0]]
@@ -302,7 +324,7 @@ class ExtractiveAnswerer:
                 break
             toks = self._tokens(c.text)
             gain = sum(w for t, w in query.terms.items() if t in toks and t not in covered)
-            if gain > s.second_sentence_gain * total and self.supports(query, c, anchors)[0] \
+            if gain > s.second_sentence_gain * total and self.supports(query, c, anchors, hits)[0] \
                     and c.text not in chosen[0].text:
                 chosen.append(c)
                 covered |= {t for t in query.terms if t in toks}
@@ -312,6 +334,39 @@ class ExtractiveAnswerer:
         spans = [(c, w if len(squash(w)) >= s.min_quote_chars else c.text) for c, w in spans]  # no one-word fragments
         text, citations = compose(query.lang, spans)
         return Answer(query.question, text, citations, hits_all, refused=False, note=note,
+                      search_query=query.text, lang=query.reply_lang)
+
+    def _byline(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
+        """Who wrote it: the byline of the signed passage whose article the question names best
+        (its title, section and text hold the most of the question's terms)."""
+        signed = [h for h in usable if h.chunk.author]
+        if not signed:
+            return self._refusal(query, hits, note, "no byline in the retrieved passages")
+        cross = query.lang != language(signed[0].chunk.text)
+        names = pinyin_names(query.text) if cross else []
+
+        def named(h: Hit) -> float:
+            ch = h.chunk
+            context = f"{ch.title} {ch.section} {ch.text}"
+            toks = self._tokens(context)
+            return max(names_found(names, context), coverage(query.translated, toks)) if cross \
+                else coverage(query.terms, toks)
+
+        scores = [named(h) for h in signed]
+        best = max(range(len(signed)), key=lambda i: (scores[i], -i))  # ties: the better-ranked passage
+        if scores[best] < self.settings.min_coverage:
+            return self._refusal(query, hits, note, f"no signed article holds {self.settings.min_coverage:.0%} "
+                                 "of the question's terms")
+        hit = signed[best]
+        ch = hit.chunk
+        heading = (ch.section.split(" > ")[-1] if ch.section else ch.title).strip()
+        spans = split_sentences(ch.text)
+        quote = ch.text[spans[0][0]:spans[0][1]] if spans else ch.text
+        citation = Citation(1, ch.chunk_id, ch.doc_id, ch.title, ch.section, quote, round(hit.relevance, 4),
+                            ch.author, ch.date, ch.kind)
+        text = (f"《{heading}》的作者：{ch.author}[1]。" if query.reply_lang == "zh"
+                else f"According to the bulletins: “{heading}” is by {ch.author} [1].")
+        return Answer(query.question, text, [citation], hits, refused=False, note=note,
                       search_query=query.text, lang=query.reply_lang)
 
     def _answer_learned(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
@@ -329,7 +384,7 @@ class ExtractiveAnswerer:
         if best.probability < threshold:
             return self._refusal(query, hits, note, f"the best sentence answers with probability {best.probability:.2f} "
                                                     f"(< {threshold:.2f})")
-        ok, why = self.supports(query, best, anchors)  # the rules' floor: the question's terms and rare names
+        ok, why = self.supports(query, best, anchors, usable)  # the rules' floor: the question's terms and rare names
         if not ok:
             return self._refusal(query, hits, note, why)
         chosen = [best]

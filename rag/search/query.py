@@ -83,6 +83,7 @@ class Query:
         asked = a.kind + "".join(f", {x}" for x, on in (("money", a.money), ("rate", a.rate)) if on)
         asked += f", units {'/'.join(a.units)}" if a.units else ""
         asked += f", role {'/'.join(a.roles)}" if a.roles else ""
+        asked += ", the author (a byline answers)" if a.author else ""
         top = sorted(self.terms.items(), key=lambda kv: -kv[1])[:8]
         lines += [f"language:  {self.lang}" + (f" (reply in {self.reply_lang})" if self.reply_lang != self.lang else ""),
                   f"asks for:  {asked}",

@@ -74,6 +74,9 @@ _RATE_Q = re.compile(r"利率|比率|比例|百分之|增长率|\brate\b|\bperce
 _MONEY = re.compile(rf"{_NUM}\s*(?:元|万元|亿元|美元)")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％)|百分之[零一二两三四五六七八九十百]+")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)\s*({_UNIT})")
+# who wrote it: a byline answers, not a sentence of the article
+_AUTHOR_Q = re.compile(r"作者|撰稿|撰文|执笔|署名|谁写|哪位记者|记者是谁|\bauthors?\b|\bwho wrote\b|\bwritten by\b|"
+                       r"\bbyline\b|\bwho (?:is|was) the (?:reporter|writer)\b(?!['’])", re.I)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ class AskedFor:
     """The kind of thing a question asks for, with what makes a sentence hold it.
 
     ``money``/``rate``/``units`` narrow a number (多少钱 wants 元, 利率 a percentage, 多少个项目 a
-    count of 个); ``roles`` narrow a person (董事长是谁 wants the 董事长, not another role).
+    count of 个); ``roles`` narrow a person (董事长是谁 wants the 董事长, not another role);
+    ``author``: who wrote an article (作者, who wrote), which its byline answers.
     """
 
     kind: str = "other"
@@ -89,9 +93,10 @@ class AskedFor:
     rate: bool = False
     units: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    author: bool = False
 
     def with_kind(self, kind: str) -> "AskedFor":
-        return AskedFor(kind, self.money, self.rate, self.units, self.roles)
+        return AskedFor(kind, self.money, self.rate, self.units, self.roles, self.author)
 
     @property
     def has_role(self) -> bool:
@@ -109,6 +114,7 @@ def asked_for(question: str, kind: str | None = None) -> AskedFor:
         rate=bool(_RATE_Q.search(question)),
         units=tuple(_ASKED_UNIT.findall(question)),
         roles=tuple(_ROLE.findall(question)) + tuple(r for pat, zh in _ROLE_EN if pat.search(question) for r in zh),
+        author=bool(_AUTHOR_Q.search(question)),
     )
 
 
