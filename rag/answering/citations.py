@@ -92,7 +92,7 @@ class CitationChecker:
             self._passage_langs = [language(h.chunk.text) for h in self.hits]
         passage_langs = self._passage_langs
         for i, h in enumerate(self.hits):
-            text = f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"
+            text = f"{h.chunk.title} {h.chunk.section} {h.chunk.author} {h.chunk.date} {h.chunk.text}"
             if not numbers_found(claim, text):
                 scores.append(0.0)
                 continue

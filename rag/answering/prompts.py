@@ -53,11 +53,14 @@ CONDENSE_USER = {
 
 
 def format_passages(hits: list[Hit], max_chars: int = 600) -> str:
-    """Numbered passages, each headed by its title and section."""
+    """Numbered passages, each headed by its title and section, and its byline and date when it
+    has them (who wrote it and when are questions too)."""
     blocks = []
     for i, h in enumerate(hits, 1):
         c = h.chunk
         head = " / ".join(x for x in (c.title, c.section) if x)
+        signed = ", ".join(x for x in (c.author, c.date) if x)
+        head = f"{head} ({signed})" if head and signed else head or signed
         text = c.text if len(c.text) <= max_chars else c.text[:max_chars] + "…"
         blocks.append(f"[{i}] {head}\n{text}" if head else f"[{i}] {text}")
     return "\n\n".join(blocks)

@@ -50,3 +50,18 @@ def test_verify_english_answer_with_numbers():
     text, ck = verify("The zone attracted 311 projects [1]. It has 68 monitoring points [9].", HITS, lang="en")
     # no embedder: only character overlap counts, which an English claim lacks against Chinese
     assert "[9]" not in text and ck.unsupported
+
+
+def test_a_claim_about_the_byline_is_supported_by_the_passage_it_heads():
+    signed = [Hit(Chunk("c0", "d", "近日，工业和信息化部公布了2023年度绿色制造名单。", title="简报",
+                        section="再添两家国家级绿色工厂", author="李青健", date="2024-01-05"), 1, 1.0, 0.9)]
+    text, ck = verify("《再添两家国家级绿色工厂》的作者是李青健[1]。", signed)
+    assert text == "《再添两家国家级绿色工厂》的作者是李青健[1]。" and [c.chunk_id for c in ck.citations] == ["c0"]
+
+
+def test_the_llm_sees_each_passages_byline_and_date():
+    from rag.answering.prompts import format_passages
+
+    signed = Hit(Chunk("c0", "d", "正文。", title="简报", section="绿色工厂", author="李青健", date="2024-01-05"), 1, 1.0, 0.9)
+    bare = Hit(Chunk("c1", "d", "正文二。"), 2, 1.0, 0.9)
+    assert format_passages([signed, bare]) == "[1] 简报 / 绿色工厂 (李青健, 2024-01-05)\n正文。\n\n[2] 正文二。"
