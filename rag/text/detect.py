@@ -75,7 +75,7 @@ _MONEY = re.compile(rf"{_NUM}\s*(?:元|万元|亿元|美元)")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％)|百分之[零一二两三四五六七八九十百]+")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)\s*({_UNIT})")
 # who wrote it: a byline answers, not a sentence of the article
-_AUTHOR_Q = re.compile(r"作者|撰稿|撰文|执笔|署名|谁写|哪位记者|记者是谁|\bauthors?\b|\bwho wrote\b|\bwritten by\b|"
+_AUTHOR_Q = re.compile(r"作者|撰稿|撰文|撰写|采写|执笔|署名|谁写|哪位记者|记者是谁|\bauthors?\b|\bwho wrote\b|\bwritten by\b|"
                        r"\bbyline\b|\bwho (?:is|was) the (?:reporter|writer)\b(?!['’])", re.I)
 
 

@@ -14,7 +14,8 @@ from rag.types import Chunk, Hit
 
 
 @pytest.mark.parametrize("question", ["《青岛高新区再添两家国家级绿色工厂》的作者是谁？", "这篇报道是谁写的？",
-                                      "绿色工厂那篇文章署名是谁", "Who wrote the article about green factories?",
+                                      "绿色工厂那篇文章署名是谁", "聘任特聘专家的消息是谁撰写的？",
+                                      "Who wrote the article about green factories?",
                                       "Who is the author of this report?"])
 def test_questions_about_the_writer_ask_for_the_byline(question):
     assert asked_for(question).author
