@@ -21,7 +21,10 @@ The rules refuse when the best sentence does not support an answer: for a questi
 passages' language, too few of the question's terms (a question about a 主任 the bulletin
 never names), a name of the question (a word jieba tags as a person, place, organisation or
 abbreviation, rare in the corpus) its passage lacks, or nothing of the asked-for kind; across
-languages, where terms cannot be compared, a meaning score too close to the corpus baseline.
+languages, where terms cannot be compared, a passage without the question's names in pinyin, one
+holding none of the Chinese terms an English question's words translate to, or a meaning score
+too close to the corpus baseline. "Who wrote …?" is answered from the byline of the article the
+question names.
 An open question (什么, 为什么) quotes the clauses around those holding its terms: its answer is
 next to them.
 
@@ -52,6 +55,12 @@ from .prompts import REFUSAL
 from .selector import FEATURES, SelectorModel, load_selector
 
 SELECTORS = ("learned", "rules")
+
+
+def headed(hit: Hit) -> str:
+    """A passage's title, section and text: where a name of the question may be."""
+    ch = hit.chunk
+    return f"{ch.title} {ch.section} {ch.text}"
 
 
 def usable_hits(hits: list[Hit]) -> list[Hit]:
@@ -254,16 +263,16 @@ class ExtractiveAnswerer:
         retrieved with it, where an earlier passage of its paragraph may hold a name it lacks."""
         s = self.settings
         if query.lang != language(best.text):
-            context = normalize(f"{best.hit.chunk.title} {best.hit.chunk.section} {best.hit.chunk.text}")
+            context = normalize(headed(best.hit))
             absent = [n for n in anchors if not names_found([n], context)]
             if absent:  # across languages: the question's names in pinyin (Yinggu for 盈古, Haier for 海尔)
                 return False, f"the best passage does not mention {', '.join(n.capitalize() for n in absent)}"
             missing = [a for a in acronyms(query.text) if a.lower() not in context]
             if missing:  # GDP, 5G... are written as they are in Chinese text too
                 return False, f"the best passage does not mention {', '.join(missing)}"
-            if not anchors and not coverage(query.translated, self._tokens(context)):
-                # no name of the question, and none of the Chinese terms its words translate to: a
-                # meaning score alone is no evidence ("How do I cook dumplings?" scored 2 std)
+            if query.lang == "en" and not anchors and not coverage(query.translated, self._tokens(context)):
+                # no name of the English question, and none of the Chinese terms its words translate
+                # to: a meaning score alone is no evidence ("How do I cook dumplings?" scored 2 std)
                 return False, "the best passage holds none of the question's words in Chinese"
             return best.z >= s.min_z, f"meaning score {best.z:.1f} std over the corpus baseline (< {s.min_z})"
         if best.coverage < s.min_coverage:
@@ -310,8 +319,7 @@ class ExtractiveAnswerer:
         # another company's general manager)
         anchors = pinyin_names(query.text) if query.lang != language(cands[0].text) else self.anchors(query)
         if anchors and query.lang != language(cands[0].text):
-            named = [c for c in cands if all(names_found([n], f"{c.hit.chunk.title} {c.hit.chunk.section} "
-                                                           f"{c.hit.chunk.text}") for n in anchors)]
+            named = [c for c in cands if all(names_found([n], headed(c.hit)) for n in anchors)]
             cands = named or cands[:1]  # none: the best one, refused below for the names it lacks
         ok, why = self.supports(query, cands[0], anchors, hits)
         if not ok:
@@ -346,8 +354,7 @@ class ExtractiveAnswerer:
         names = pinyin_names(query.text) if cross else []
 
         def named(h: Hit) -> float:
-            ch = h.chunk
-            context = f"{ch.title} {ch.section} {ch.text}"
+            context = headed(h)
             toks = self._tokens(context)
             return max(names_found(names, context), coverage(query.translated, toks)) if cross \
                 else coverage(query.terms, toks)
