@@ -55,6 +55,9 @@ from .prompts import REFUSAL
 from .selector import FEATURES, SelectorModel, load_selector
 
 SELECTORS = ("learned", "rules")
+# words a "who wrote it?" question uses about the writing, not about the article it means
+_ABOUT_WRITING = frozenset(t for w in "作者 记者 报道 这篇文章 稿子 稿件 消息 新闻 撰写 撰稿 撰文 采写 署名 执笔 通讯员 谁写 写的"
+                           .split() for t in tokenize(w, "bigram") if len(t) > 1)
 
 
 def headed(hit: Hit) -> str:
@@ -352,12 +355,11 @@ class ExtractiveAnswerer:
             return self._refusal(query, hits, note, "no byline in the retrieved passages")
         cross = query.lang != language(signed[0].chunk.text)
         names = pinyin_names(query.text) if cross else []
+        terms = {t: w for t, w in (query.translated if cross else query.terms).items() if t not in _ABOUT_WRITING}
 
         def named(h: Hit) -> float:
             context = headed(h)
-            toks = self._tokens(context)
-            return max(names_found(names, context), coverage(query.translated, toks)) if cross \
-                else coverage(query.terms, toks)
+            return max(names_found(names, context), coverage(terms, self._tokens(context)))
 
         scores = [named(h) for h in signed]
         best = max(range(len(signed)), key=lambda i: (scores[i], -i))  # ties: the better-ranked passage

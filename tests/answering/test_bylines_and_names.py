@@ -69,6 +69,13 @@ def test_the_byline_of_the_article_named_answers_who_wrote_it(seed_assistant, qu
 
 
 @pytestmark_slow
+def test_the_words_about_the_writing_do_not_count_against_the_article_named(seed_assistant):
+    # 记者, 报道, 文章 are in no passage: only 营商环境 names the article
+    ans = seed_assistant.ask("哪位记者报道了营商环境的文章？")
+    assert not ans.refused and "刘文研" in ans.text
+
+
+@pytestmark_slow
 def test_who_wrote_it_without_naming_an_article_is_refused(seed_assistant):
     ans = seed_assistant.ask("这篇文章的作者是谁？")
     assert ans.refused and ans.text == REFUSAL["zh"]
