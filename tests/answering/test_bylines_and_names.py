@@ -46,7 +46,7 @@ def test_the_lead_is_the_retrieved_passages_just_before_in_the_same_section():
     assert off.lead(best, hits) == ""
 
 
-pytestmark_slow = pytest.mark.slow
+slow = pytest.mark.slow  # the real model over the seed bulletin
 
 
 def _ask(seed_assistant, question, **settings):
@@ -59,7 +59,7 @@ def _ask(seed_assistant, question, **settings):
     return stream.answer
 
 
-@pytestmark_slow
+@slow
 @pytest.mark.parametrize("question,lang", [("《青岛高新区再添两家国家级绿色工厂》的作者是谁？", "zh"),
                                            ("Who wrote the article about the national green factories?", "en")])
 def test_the_byline_of_the_article_named_answers_who_wrote_it(seed_assistant, question, lang):
@@ -68,27 +68,27 @@ def test_the_byline_of_the_article_named_answers_who_wrote_it(seed_assistant, qu
     assert ans.citations[0].author == "李青健" and ans.citations[0].section.endswith("青岛高新区再添两家国家级绿色工厂")
 
 
-@pytestmark_slow
+@slow
 def test_the_words_about_the_writing_do_not_count_against_the_article_named(seed_assistant):
     # 记者, 报道, 文章 are in no passage: only 营商环境 names the article
     ans = seed_assistant.ask("哪位记者报道了营商环境的文章？")
     assert not ans.refused and "刘文研" in ans.text
 
 
-@pytestmark_slow
+@slow
 def test_who_wrote_it_without_naming_an_article_is_refused(seed_assistant):
     ans = seed_assistant.ask("这篇文章的作者是谁？")
     assert ans.refused and ans.text == REFUSAL["zh"]
 
 
-@pytestmark_slow
+@slow
 def test_an_english_question_is_not_answered_from_a_passage_without_its_name(seed_assistant):
     # 海尔 is in the bulletin, but no passage names Haier's CEO; before, a 华夏生物 manager was quoted
     ans = seed_assistant.ask("Who is the CEO of Haier?")
     assert ans.refused and ans.text == REFUSAL["en"] and "Haier" in ans.note
 
 
-@pytestmark_slow
+@slow
 def test_a_name_given_a_passage_earlier_in_the_paragraph_counts(seed_assistant):
     question = "康立泰生物得到了多少省财政扶持资金？"  # the figure's passage says 帮助企业; 康立泰 is 65 characters before
     ans = _ask(seed_assistant, question)
