@@ -320,9 +320,10 @@ class ExtractiveAnswerer:
         # across languages the names an English question writes in pinyin are what can be checked:
         # the passage quoted must hold them all (a question about Haier's CEO is not answered by
         # another company's general manager)
-        anchors = pinyin_names(query.text) if query.lang != language(cands[0].text) else self.anchors(query)
-        if anchors and query.lang != language(cands[0].text):
-            named = [c for c in cands if all(names_found([n], headed(c.hit)) for n in anchors)]
+        cross = query.lang != language(cands[0].text)
+        anchors = pinyin_names(query.text) if cross else self.anchors(query)
+        if anchors and cross:
+            named = [c for c in cands if names_found(anchors, headed(c.hit)) == 1.0]
             cands = named or cands[:1]  # none: the best one, refused below for the names it lacks
         ok, why = self.supports(query, cands[0], anchors, hits)
         if not ok:

@@ -7,7 +7,7 @@ which role); :func:`type_fit` then checks any number of sentences against it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chars import CJK, fold, has_cjk
 
@@ -96,7 +96,7 @@ class AskedFor:
     author: bool = False
 
     def with_kind(self, kind: str) -> "AskedFor":
-        return AskedFor(kind, self.money, self.rate, self.units, self.roles, self.author)
+        return replace(self, kind=kind)
 
     @property
     def has_role(self) -> bool:
