@@ -86,6 +86,11 @@ class ExtractiveSettings:
     window_context: int = 1
     short_sentence_chars: int = 90  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
+    # the question's details (year, place, company, level, measure: rag/text/constraints.py) are
+    # checked on this many of the best candidates that support an answer; the first that matches
+    # them all answers, else the first that says what it holds instead gives a caveat, else a refusal
+    detail_candidates: int = 10
+    article_chars: int = 1500  # text of the article before a quote read for its year and names
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
     # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)
     # | learned (the model scores sentences and its calibrated probability decides refusals)

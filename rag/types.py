@@ -153,6 +153,10 @@ class Answer:
     ``refused`` is True when the bulletins hold nothing relevant (``text`` then says so).
     ``note`` explains anything the user should know, such as a fallback from the LLM.
     ``unsupported`` is True when the LLM made a claim no passage supports.
+    ``caveat`` is set when the bulletins hold a neighbouring fact but not the one asked (another
+    year, place, company or level): it says, in the question's language, what they lack and what
+    they hold ("简报中没有2022年的数据，只有2023年以来的"), and ``text`` begins with it.
+    ``outcome`` is ``answer``, ``caveat`` or ``refusal``.
     """
 
     question: str
@@ -165,10 +169,21 @@ class Answer:
     unsupported: bool = False
     search_query: str = ""  # the standalone question used for retrieval (after condensing)
     lang: str = "zh"
+    caveat: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return "refusal" if self.refused else "caveat" if self.caveat else "answer"
+
+    @property
+    def rewritten(self) -> bool:
+        """Was the question made standalone (a follow-up) before it was searched?"""
+        return bool(self.search_query) and self.search_query != self.question
 
     def to_dict(self) -> dict:
         return {
-            "question": self.question, "text": self.text, "refused": self.refused,
+            "question": self.question, "text": self.text, "outcome": self.outcome, "caveat": self.caveat,
+            "refused": self.refused,
             "backend": self.backend, "note": self.note, "unsupported": self.unsupported,
             "search_query": self.search_query, "lang": self.lang,
             "citations": [c.to_dict() for c in self.citations],

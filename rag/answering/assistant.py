@@ -36,6 +36,14 @@ from .prompts import REFUSAL
 ANSWERERS = ("extractive", "llm")
 
 
+def article_reader(index: Index):
+    """A passage -> the passages of its document, from ``index`` (the article around a quote)."""
+    def read(chunk) -> list:
+        rows = index.rows_matching(Filters(doc_ids=(chunk.doc_id,)))
+        return index.chunks_at(rows) if rows is not None and len(rows) <= 2000 else []
+    return read
+
+
 @dataclass
 class _Loaded:
     """One loaded index generation with what queries need; swapped whole on re-ingest."""
@@ -93,7 +101,7 @@ class Assistant:
 
     def _load(self, index: Index) -> None:
         s = self.settings
-        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive)
+        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive, articles=article_reader(index))
         llm = LLMAnswerer(self.llm, extractive, self.embedder, s.llm_timeout, s.citations)
         self._loaded = _Loaded(index, Retriever(index, self.embedder, s), {"extractive": extractive, "llm": llm})
 

@@ -11,6 +11,7 @@ from ..text import (AskedFor, asked_for, coverage, language, question_terms, que
 from ..types import Chunk, Hit, SearchResult
 from .filters import Filters
 from .fusion import convex, rrf
+from ..text.constraints import read_constraints
 from ..text.crosslingual import translated_tokens
 from .query import Query
 from .second_stage import SecondStage
@@ -63,7 +64,8 @@ class Retriever:
             embed = lambda t: self.embedder.embed_queries([t])[0]  # noqa: E731
         return Query(question if question is not None else text, text, lang, reply_lang or lang,
                      asked, words, weights, tokens, rewritten, embed, self._sample,
-                     translated=self.index.idf(set(translated)) if translated else {})
+                     translated=self.index.idf(set(translated)) if translated else {},
+                     constraints=read_constraints(text))
 
     # ------------------------------------------------------------ filters
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
