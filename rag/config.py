@@ -172,6 +172,7 @@ class Settings:
     max_per_doc: int = 0  # at most this many passages of one document in the top k (0: no cap)
     # answers
     answerer: str = "extractive"  # extractive | llm
+    max_question_chars: int = 1000  # a longer question is refused at once, saying so (Python, CLI, UI)
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     citations: CitationSettings = field(default_factory=CitationSettings)
     # reading files
@@ -202,7 +203,7 @@ RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "
           "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
           "max_segments": (1, None), "segment_deleted_max": (0.0, 1.0),
-          "rerank_depth": (1, K_MAX), "max_per_doc": (0, None)}
+          "rerank_depth": (1, K_MAX), "max_per_doc": (0, None), "max_question_chars": (1, None)}
 
 
 # settings that take one of a few words

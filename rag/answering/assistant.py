@@ -31,7 +31,7 @@ from .base import AnswerPieces, Answerer, AnswerStream
 from .conversation import condense
 from .extractive import ExtractiveAnswerer
 from .llm_answerer import LLMAnswerer
-from .prompts import REFUSAL
+from .prompts import REFUSAL, TOO_LONG
 
 ANSWERERS = ("extractive", "llm")
 
@@ -173,6 +173,15 @@ class Assistant:
             return loaded.retriever.query(question, lang=lang, asked=asked)
         return loaded.retriever.query(text, question=question, kind=kind, reply_lang=lang, rewritten=how)
 
+    def too_long(self, question: str) -> Answer | None:
+        """The refusal of a question over ``max_question_chars`` (None when it is within)."""
+        limit, n = self.settings.max_question_chars, len(question or "")
+        if n <= limit:
+            return None
+        lang = language(question[:limit])
+        return Answer(question[:200] + "…", TOO_LONG[lang].format(n=n, limit=limit), refused=True, lang=lang,
+                      note=f"question too long: {n} characters (max_question_chars = {limit})")
+
     def search(self, query: str | Query, k: int | None = None, mode: str | None = None,
                filters: Filters | None = None) -> SearchResult:
         """Ranked passages for ``query`` (no answer)."""
@@ -199,6 +208,10 @@ class Assistant:
             ans = Answer("", REFUSAL["en"], refused=True, lang="en", note="empty question")
             yield ans.text
             return ans
+        too_long = self.too_long(question)
+        if too_long is not None:  # refused before anything reads it: a 1.7M-character paste costs nothing
+            yield too_long.text
+            return too_long
         loaded = self._current()
         query = self._understand(loaded, question, history, use_llm=backend == "llm")
         result = loaded.retriever.search(query, k=k, mode=mode, filters=filters or Filters())

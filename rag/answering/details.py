@@ -99,13 +99,14 @@ def _article(section: str) -> str:
     return section.split(" > ")[0]
 
 
-def evidence_for(hit: Hit, start: int, end: int, quote: str, article: ArticleContext,
+def evidence_for(hit: Hit, start: int, sentence: str, quote: str, article: ArticleContext,
                  hits: list[Hit] = ()) -> Evidence:
-    """What backs ``quote`` (a window of the sentence ``hit.chunk.text[start:end]``)."""
+    """What backs ``quote``, a window of ``sentence`` (which starts at ``start`` in its passage,
+    or is its heading)."""
     ch = hit.chunk
     before = article.before(ch, hits) + ch.text[:start]
     headings = " ".join(x for x in (ch.title, ch.section) if x)
-    return Evidence(quote, ch.text[start:end], before, headings, ch.date or "", ch.text[end:],
+    return Evidence(quote, sentence, before, headings, ch.date or "", ch.text[start + len(sentence):],
                     lead=article.lead(ch, hits))
 
 

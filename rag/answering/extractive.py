@@ -157,6 +157,7 @@ class ExtractiveAnswerer:
                      if len(squash(h.chunk.text[a:b])) >= s.min_quote_chars]  # not stray words cut off by a page break
             cands += [Candidate(h, i, a, b, h.chunk.text[a:b], position=n, n_sentences=len(spans))
                       for n, (a, b) in enumerate(spans)]
+        cands += self._headlines(query, hits)
         if not cands:
             return []
         heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
@@ -180,6 +181,21 @@ class ExtractiveAnswerer:
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)
+
+    def _headlines(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        """An article's heading as a candidate for a number question: news headlines state the
+        figure (青岛高新区再添两家国家级绿色工厂) that the body may only list. Offsets 0..0: a
+        heading is not in its passage's text."""
+        if query.kind != "number":
+            return []
+        out, seen = [], set()
+        for i, h in enumerate(hits):
+            head = h.chunk.section.split(" > ")[-1].strip() if h.chunk.section else ""
+            if len(squash(head)) < self.settings.min_quote_chars or head in seen or not type_fit(query.asked, head):
+                continue
+            seen.add(head)
+            out.append(Candidate(h, i, 0, 0, head, position=-1, n_sentences=1))
+        return out
 
     def features(self, query: Query, cands: list[Candidate], anchors: list[str]) -> np.ndarray:
         """The selector's features (:data:`rag.answering.selector.FEATURES`) of each candidate."""
@@ -300,7 +316,7 @@ class ExtractiveAnswerer:
         if not c.quote:
             c.quote = self._quote(c, query)
         if c.grounding is None:
-            c.grounding = ground(query.constraints, evidence_for(c.hit, c.start, c.end, c.quote, article, hits),
+            c.grounding = ground(query.constraints, evidence_for(c.hit, c.start, c.text, c.quote, article, hits),
                                  query.kind)
         return c.grounding
 

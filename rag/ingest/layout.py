@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..text import CJK, fold
+from ..text import CJK, fold, planted_instruction
 from ..types import Block
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
@@ -63,7 +63,9 @@ def _classify(lines: list[str]) -> list[_Line]:
         if not text:
             continue
         m = HEADING.match(text)
-        if m:
+        if m and planted_instruction(m.group(2)):  # an instruction to the reader never titles anything:
+            out.append(_Line("body", m.group(2).strip()))  # it stays text, in a passage flagged and never quoted
+        elif m:
             out.append(_Line("heading", m.group(2).strip(), len(m.group(1))))
         elif text[0] in CAPTION_MARKS:
             out.append(_Line("caption", text[1:].strip()))
@@ -115,6 +117,8 @@ def parse_layout(raw: str, default_title: str = "") -> Layout:
     first_heading = next((i for i, ln in enumerate(lines) if ln.kind == "heading"), len(lines))
     masthead = [ln for ln in lines[:first_heading]
                 if ln.kind == "body" and len(ln.text) < MIN_CUT_LINE and not _is_prose(ln.text)]
+    if planted_instruction(default_title):  # a page titled with an instruction to its reader
+        default_title = ""
     doc_title = default_title or (masthead[0].text if masthead else "")
     if not doc_title:
         doc_title = next((ln.text for ln in lines if ln.kind == "heading"), "")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..config import ChunkerSettings
+from ..text import planted_instruction
 from ..text.dates import DateError, parse_date
 from ..types import Chunk, Document
 from .chunker import chunk_document
@@ -40,6 +41,8 @@ def prepare_document(raw: RawDocument, chunker: ChunkerSettings, count: Callable
     # a file's name titles its one document; a JSONL file holds many records, and its name
     # (say "corpus") is no record's title: it would head every passage and every citation
     title = layout.title or ("" if raw.format == "jsonl" else Path(raw.path).stem)
+    if planted_instruction(title):  # an instruction to the reader never titles a citation
+        title = ""
     date, warning = document_date(raw)
     doc = Document(raw.doc_id, layout.text, title, raw.source, date, raw.path, raw.format,
                    fingerprint(layout.text))

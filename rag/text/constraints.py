@@ -306,8 +306,14 @@ def _qualifiers(q: str) -> list[Constraint]:
 
 
 def _next_word(q: str, at: int) -> tuple[str, ...]:
-    """The content word right after position ``at`` (what a level qualifies: 省级|瞪羚企业)."""
-    for w, t in _cut(re.sub(r"^(?:以上|及以上|的)", "", q[at:at + 12])):
+    """The content word right after position ``at`` (what a level qualifies: 省级|瞪羚企业): the
+    characters before a head noun when one follows closely (瞪羚, which jieba cuts in two), else
+    the next word."""
+    rest = re.sub(r"^(?:以上|及以上|的)", "", q[at:at + 12])
+    m = re.match(rf"([{CJK}]{{2,6}}?)(?:{'|'.join(_HEADS)})", rest)
+    if m:
+        return (m.group(1),)
+    for w, t in _cut(rest):
         if len(w) >= 2 and re.fullmatch(rf"[{CJK}]+", w) and t not in ("m", "q", "uj", "ul", "v", "d", "p", "r"):
             return (w,)
         if t not in ("x", "uj"):
@@ -328,6 +334,12 @@ def _sector_words(q: str) -> list[Constraint]:
         elif i and words[i - 1][0] in "”\"」』":  # a quoted name before the head: 专精特新“小巨人”企业
             j = max((k for k in range(i - 1) if words[k][0] in "“\"「『"), default=-1)
             mod = "".join(x for x, _ in words[j + 1:i - 1]) if j >= 0 else ""
+        elif i and len(words[i - 1][0]) == 1 and re.fullmatch(rf"[{CJK}]", words[i - 1][0]):
+            j = i - 1  # single characters jieba cut apart (瞪/羚): joined back
+            while j > 0 and len(words[j - 1][0]) == 1 and re.fullmatch(rf"[{CJK}]", words[j - 1][0]) \
+                    and words[j - 1][1] not in ("m", "q", "uj", "ul", "p", "x", "c", "r") and i - j < 3:
+                j -= 1
+            mod = "".join(x for x, _ in words[j:i])
         elif i and words[i - 1][1] not in ("m", "q", "r", "uj", "ul", "p", "v", "x", "c", "d", "f"):
             mod = words[i - 1][0]
         else:
@@ -565,6 +577,10 @@ def _check_year(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
         return None
     if sent:
         return Miss(c, _year_words(n["quote"]) or _year_words(n["sentence"]))
+    if c.offset is None and len(c.years) == 1 and not re.search(r"以来|累计|截至", c.text):
+        tally = re.search(_CUMULATIVE, n["quote"])
+        if tally and not re.search(_NEW, n["quote"]):  # one year's figure asked, a running total quoted (累计6家 is not 2023's)
+            return Miss(c, tally.group(0))
     # the sentence names no year: the nearest sentence before it that does, the article's first
     # lines and its headings say which year it speaks of
     nearest = _nearest_year_sentence(n["before"])
@@ -660,7 +676,9 @@ def _check_qualifier(c: Constraint, n: dict[str, str]) -> Miss | None:
         sib = _sibling_qualifier(c, text)
         if sib:
             return Miss(c, sib)
-    if c.group in ("tally",):
+    if c.group == "tally":
+        if c.text in _CUMULATIVE.split("|") and years_in(quote) and not re.search(r"以来|至今", quote):
+            return Miss(c, _year_words(quote))  # the running total asked, one year's figure quoted
         return None  # neither 累计 nor 新增 said: a passage need not say it
     if c.group == "role":
         return Miss(c, "")
