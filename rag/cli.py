@@ -180,6 +180,9 @@ def cmd_search(args) -> int:
             out.write(json.dumps({"id": q.id, "question": q.question, "found": res.found,
                                   "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False) + "\n")
         return 0
+    if len(args.query) > s.max_question_chars:
+        raise ValueError(f"the query is {len(args.query)} characters long; the limit is {s.max_question_chars} "
+                         "(max_question_chars): shorten it")
     res = r.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
         print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found,
@@ -366,6 +369,11 @@ def print_answer(stream, out=None) -> None:
         print(piece, end="", flush=True, file=out)
     print(file=out)
     ans = stream.answer
+    if ans.rewritten:
+        print(f"(read as: {one_line(ans.search_query)})", file=out)
+    if ans.caveat:
+        print(f"(caveat: the bulletins do not hold what was asked; the neighbouring fact above is given as such)",
+              file=out)
     if ans.note:
         print(f"({ans.note})", file=out)
     for c in ans.citations:

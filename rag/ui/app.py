@@ -53,6 +53,8 @@ CSS = """
 .src-doc { font-size: .75em; color: var(--body-text-color-subdued); margin-top: 6px; word-break: break-all; }
 .sources-empty { color: var(--body-text-color-subdued); padding: 8px 0; }
 .answer-note { display: block; font-size: .85em; color: var(--body-text-color-subdued); }
+.answer-caveat { display: block; margin-bottom: .3em; padding: .2em .5em; border-left: 3px solid #d97706;
+                 background: rgba(217, 119, 6, .08); }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 """
 
@@ -132,7 +134,8 @@ class UI:
             text += piece
             yield message_html(text, turn, lang=lang), searching(lang), gr.skip()
         answer = stream.answer
-        html = message_html(answer.text, turn, answer.note, lang)
+        html = message_html(answer.text, turn, answer.note, lang, caveat=answer.caveat,
+                            read_as=answer.search_query if answer.rewritten else "")
         turns = {**(turns or {}), plain_text(html): turn_record(answer)}
         yield html, sources_html(answer, turn, lang), turns
 

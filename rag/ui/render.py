@@ -54,9 +54,17 @@ def link_markers(text: str, turn: str, lang: str = "en") -> str:
     return "".join(out)
 
 
-def message_html(text: str, turn: str, note: str = "", lang: str = "en") -> str:
-    """The chat bubble of an answer: linked markers, then the note (fallback reason...) if any."""
-    body = link_markers(text, turn, lang)
+def message_html(text: str, turn: str, note: str = "", lang: str = "en", caveat: str = "",
+                 read_as: str = "") -> str:
+    """The chat bubble of an answer: how a follow-up was read (``read_as``), the text with linked
+    markers (its ``caveat`` lead marked), then the note (fallback reason...) if any."""
+    if caveat and text.startswith(caveat):
+        body = (f'<span class="answer-caveat">⚠️ {link_markers(caveat, turn, lang)}</span>'
+                + link_markers(text[len(caveat):], turn, lang))
+    else:
+        body = link_markers(text, turn, lang)
+    if read_as:
+        body = f'<span class="{NOTE_CLASS}">🔁 {esc(t("read_as", lang))}{esc(read_as)}</span>\n\n' + body
     if note:
         body += f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(note)}</span>'
     return body
@@ -216,7 +224,8 @@ def documents_table(documents: list[Document], passages: dict[str, int], query: 
 # ---------------------------------------------------------------- the exported conversation
 def turn_record(answer: Answer) -> dict:
     """What the export needs of one answer (plain data: it is kept in the page's session)."""
-    return {"text": answer.text, "note": answer.note, "refused": answer.refused,
+    return {"text": answer.text, "note": answer.note, "refused": answer.refused, "caveat": answer.caveat,
+            "read_as": answer.search_query if answer.rewritten else "",
             "citations": [c.to_dict() for c in answer.citations]}
 
 
@@ -253,7 +262,12 @@ def conversation_markdown(history: list, turns: dict, lang: str = "en", when: st
             continue
         n += 1
         record = turns.get(text) or {}
-        out += [t("md_question", lang, n=n), _quote_block(question) if question else "", t("md_answer", lang), text]
+        out += [t("md_question", lang, n=n), _quote_block(question) if question else ""]
+        if record.get("read_as"):
+            out.append(t("md_read_as", lang, q=record["read_as"]))
+        out += [t("md_answer", lang), text]
+        if record.get("caveat"):
+            out.append(t("md_caveat", lang))
         if record.get("note"):
             out.append(f"_{record['note']}_")
         out.append(t("md_sources", lang))
