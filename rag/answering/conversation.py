@@ -24,6 +24,7 @@ from .prompts import condense_messages
 
 # pronouns and elliptical openers that make a question depend on the one before
 _FOLLOW_ZH = re.compile(r"^(?:那|那么|还有|另外|以及|并且|而)|它|其(?![他它中实余])|[该此这那](?=[个些家项位年])|"
+                       r"[该此这](?=公司|企业|单位|机构|园区|款|种|项)|^(?:是|都是|分别是|具体是)?哪(?:几|些)|"
                         r"他们|她们|上述|呢[？?]?$")
 _FOLLOW_EN = re.compile(r"\b(?:it|its|they|their|them|this|that|these|those|he|she|his|her)\b|^(?:and|what about|how about)\b",
                         re.I)
@@ -107,6 +108,9 @@ def rewrite_follow_up(question: str, previous: str) -> str | None:
             unit = m.group(1) or "个"
             return prev[:m.start()] + ("哪几" + unit if unit not in ("人",) else "哪些人") + prev[m.end():]
         return None
+    subject = _subject(before)
+    if subject is not None and _PRONOUN.search(q):  # 它的这款药… / 该公司的董事长 after a question about it
+        return _PRONOUN.sub(subject.text, q, count=1)
     now = read_constraints(question)
     years = now.of("year")
     if years and len(body) <= 12:  # 那去年呢 / 那2022年呢 / 前年呢
@@ -146,9 +150,6 @@ def rewrite_follow_up(question: str, previous: str) -> str | None:
             base = _replace(prev, year[0].text, "") if year else prev
             return f"{new.text}{base.lstrip('，, ')}"
         return f"{new.text}{prev}"
-    subject = _subject(before)
-    if subject is not None and _PRONOUN.search(q):  # 它的这款药… after a 康立泰生物 question
-        return _PRONOUN.sub(subject.text, q, count=1)
     return None
 
 

@@ -83,7 +83,7 @@ _NOT_QUALIFIERS = set("多少 几 哪些 哪个 哪家 什么 这 那 该 其 �
 # ----------------------------------------------------------------------------- names
 # the generic word after a name: it makes a sibling recognisable (青岛高新区 vs 济南高新区)
 _SUFFIXES = ("高新区", "新区", "开发区", "自贸区", "经开区", "示范区", "保税区", "产业园", "科技园", "园区", "省", "市", "区",
-             "县", "镇", "村", "街道", "有限公司", "股份有限公司", "公司", "集团", "股份", "生物", "医药", "科技", "智能",
+             "县", "镇", "村", "街道", "有限公司", "股份有限公司", "公司", "集团", "股份", "生物", "医药", "科技", "智能", "产业",
              "大学", "学院", "研究院", "医院", "银行", "协会", "商会", "基金", "中心", "实验室", "部", "委", "局", "厅",
              "署", "队", "俱乐部", "电视台", "报社")
 _SUFFIX = re.compile("|".join(sorted(_SUFFIXES, key=len, reverse=True)))
@@ -408,8 +408,11 @@ def _group(suffix: str) -> str:
     return suffix
 
 
+_MEASURE_ACRONYMS = set("gdp gnp cpi ppi pmi gmv roe roa eps arpu pe pb".split())  # asked about, not names
+
+
 def _is_name(word: str, tag: str) -> bool:
-    if len(word) < 2 or word in _NOT_NAMES or not re.search(rf"[{CJK}a-z]", word):
+    if len(word) < 2 or word in _NOT_NAMES or word in _MEASURE_ACRONYMS or not re.search(rf"[{CJK}a-z]", word):
         return False
     if tag == "eng":
         return len(word) >= 2 and not word.isdigit()
