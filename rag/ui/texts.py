@@ -63,6 +63,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "date": ("Date", "日期"),
     "caption": ("photo caption", "图片说明"),
     "relevance": ("relevance", "相关度"),
+    "rerank_score": ("reranker score", "重排序得分"),
     "refused": ("No passage in the bulletins answers this question.", "简报中没有能回答这个问题的段落。"),
     "no_citations": ("No sources cited.", "没有引用来源。"),
     "read_as": ("Read as: ", "理解为："),
