@@ -91,6 +91,12 @@ class ExtractiveSettings:
     # checked on this many of the best candidates that support an answer; the first that matches
     # them all answers, else the first that says what it holds instead gives a caveat, else a refusal
     detail_candidates: int = 10
+    # the answer judge (rag/answering/judge.py, `rag train judge`): it orders the best
+    # ``judge_candidates`` sentences and refuses when none reaches ``judge_min_probability``
+    judge: bool = False
+    judge_model: str = ""  # a judge weights file; empty: the bundled rag/answering/models/judge.safetensors
+    judge_candidates: int = 12
+    judge_min_probability: float = 0.05
     article_chars: int = 1500  # text of the article before a quote read for its year and names
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
     # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)

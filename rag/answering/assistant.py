@@ -30,6 +30,7 @@ from . import llm as llm_mod
 from .base import AnswerPieces, Answerer, AnswerStream
 from .conversation import condense
 from .extractive import ExtractiveAnswerer
+from .judge import load_judge
 from .llm_answerer import LLMAnswerer
 from .prompts import REFUSAL, TOO_LONG
 
@@ -101,7 +102,8 @@ class Assistant:
 
     def _load(self, index: Index) -> None:
         s = self.settings
-        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive, articles=article_reader(index))
+        judge = load_judge(s.extractive.judge_model, s.cache_dir, log=self.log) if s.extractive.judge else None
+        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive, articles=article_reader(index), judge=judge)
         llm = LLMAnswerer(self.llm, extractive, self.embedder, s.llm_timeout, s.citations)
         self._loaded = _Loaded(index, Retriever(index, self.embedder, s), {"extractive": extractive, "llm": llm})
 

@@ -51,6 +51,7 @@ from ..text.overlap import longest_common_substring, numbers_of, plain, question
 from ..text.window import answer_window
 from ..types import Answer, Citation, Hit, SearchResult
 from .base import join_notes, pieces
+from .judge import AnswerJudge
 from .details import ArticleContext, ArticleReader, Grounding, caveat_text, describe, evidence_for, ground, refusal_text
 from .prompts import REFUSAL
 from .selector import FEATURES, SelectorModel, load_selector
@@ -108,10 +109,12 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, lexical: CorpusStats | None,
-                 settings: ExtractiveSettings = ExtractiveSettings(), articles: ArticleReader | None = None):
+                 settings: ExtractiveSettings = ExtractiveSettings(), articles: ArticleReader | None = None,
+                 judge: AnswerJudge | None = None):
         self.embedder = embedder
         self.lexical = lexical  # the index (or its BM25): passage count, tokenizer, document frequencies
         self.articles = articles  # a passage -> the passages of its document (the article around a quote)
+        self.judge = judge  # the answer judge (rag.answering.judge), or None: the rules alone
         self.settings = settings
         self.scheme = lexical.scheme if lexical is not None else "bigram"
         if settings.selector not in SELECTORS:
@@ -181,6 +184,16 @@ class ExtractiveAnswerer:
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)
+
+    def judged(self, query: Query, cands: list[Candidate]) -> list[Candidate]:
+        """The rules' best ``judge_candidates`` reordered by the judge's probability that each
+        answers the question (ties: the rules' order), the rest after them."""
+        top = cands[: self.settings.judge_candidates]
+        texts = [f"{hd}\n{c.text}" if (hd := c.hit.chunk.section or c.hit.chunk.title) else c.text for c in top]
+        for c, p in zip(top, self.judge.probabilities(query.text, texts)):
+            c.probability = float(p)
+        order = sorted(range(len(top)), key=lambda i: (-top[i].probability, i))
+        return [top[i] for i in order] + cands[len(top):]
 
     def _headlines(self, query: Query, hits: list[Hit]) -> list[Candidate]:
         """An article's heading as a candidate for a number question: news headlines state the
@@ -381,6 +394,11 @@ class ExtractiveAnswerer:
         if anchors and cross:
             named = [c for c in cands if names_found(anchors, headed(c.hit)) == 1.0]
             cands = named or cands[:1]  # none: the best one, refused below for the names it lacks
+        if self.judge is not None and not cross:  # trained on Chinese questions over Chinese sentences
+            cands = self.judged(query, cands)
+            if cands[0].probability < s.judge_min_probability:
+                return self._refusal(query, hits_all, note, f"no sentence answers the question (judge: "
+                                     f"{cands[0].probability:.2f} < {s.judge_min_probability})")
         ok, why = self.supports(query, cands[0], anchors, hits)
         if not ok:
             return self._refusal(query, hits_all, note, why)
