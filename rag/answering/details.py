@@ -110,6 +110,19 @@ def evidence_for(hit: Hit, start: int, sentence: str, quote: str, article: Artic
                     lead=article.lead(ch, hits))
 
 
+def ground_reply(constraints: Constraints, kind: str, reply: str, quotes: list[tuple[Hit, str]],
+                 article: ArticleContext, hits: list[Hit] = ()) -> Grounding:
+    """A written reply (an LLM's) against the question's details: what it says, with the sentences
+    it cites (``(passage, supporting sentence)``) and the article before the first of them. A reply
+    that itself names the detail asked (简报中没有2022年的数据…) matches it."""
+    if not constraints or not quotes:
+        return Grounding()
+    hit, first = quotes[0]
+    start = max(0, hit.chunk.text.find(first))
+    ev = evidence_for(hit, start, " ".join(q for _, q in quotes), reply, article, hits)
+    return Grounding(tuple(check(constraints, ev, kind)))
+
+
 def ground(constraints: Constraints, ev: Evidence, kind: str) -> Grounding:
     """The details of the question ``ev`` does not match."""
     if not constraints:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 
 from .chars import CJK, has_cjk, normalize
 from .terms import QUESTION_WORDS, word_frequency, word_tags
@@ -257,7 +258,15 @@ def read_constraints(question: str) -> Constraints:
     names = _names(q)
     out += names
     out += _measures(q, names, out)
-    return Constraints(tuple(_dedupe(out)))
+    return Constraints(tuple(_as_written(c, question) for c in _dedupe(out)))
+
+
+def _as_written(c: Constraint, question: str) -> Constraint:
+    """``c`` with its text as the question writes it (GDP, not the gdp it was matched as)."""
+    if not re.search(r"[a-z]", c.text):
+        return c
+    m = re.search(re.escape(c.text), unicodedata.normalize("NFKC", question), re.I)
+    return replace(c, text=m.group(0)) if m else c
 
 
 def _dedupe(items: list[Constraint]) -> list[Constraint]:
