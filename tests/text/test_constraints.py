@@ -126,5 +126,5 @@ def test_levels_roles_and_sector_words():
 
 def test_a_measure_must_be_in_the_quote():
     assert misses("2023年青岛高新区的GDP增长了多少？",
-                  ev("户籍人口连续四年增长30%以上", before="2023年，", headings="青岛高新区")) == [("gdp", "")]
+                  ev("户籍人口连续四年增长30%以上", before="2023年，", headings="青岛高新区")) == [("GDP", "")]
     assert misses("华夏生物2023年的营收是多少？", ev("华夏生物2023年营业收入3亿元")) == []
