@@ -91,6 +91,8 @@ _SUFFIX = re.compile("|".join(sorted(_SUFFIXES, key=len, reverse=True)))
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "nrt", "nrfg")
 # words jieba tags as names that are not names in this field's questions
 _NOT_NAMES = set("高新区 小微 特聘 康复 高新 新区 中小学 管委会 研发 规上 中小企业 上市公司 全市 全省 全国 中国 国家 上市 "
+                 "城市 东西 大国 时候 境内 境外 地区 世界 全球 国际 海外 国内 各地 当地 本地 外地 内地 沿海 南方 北方 东方 "
+                 "西方 大大的 海战 附近 周边 首都 省会 家乡 故乡 本国 外国 两国 各国 全世界 人类 "
                  "企业 公司 集团 我国 国内 国外 海外 境内 境外 东部 西部 南部 北部 中部 本市 本区 全区 当地".split())
 _PLACE_SUFFIX = ("高新区", "新区", "开发区", "自贸区", "经开区", "示范区", "保税区", "省", "市", "区", "县", "镇",
                  "村", "街道")
@@ -113,7 +115,7 @@ _SYNONYMS = {  # a measure as a passage may write it
     "产能": ("产能", "生产能力"), "产值": ("产值",), "税收": ("税收", "税收收入", "纳税"),
 }
 # words that say nothing about which measure: 数量 (how many), 金额 (how much)
-_GENERIC_MEASURE = set("数量 数目 总数 金额 规模 情况 数据 数字 比例 水平 程度 时间 日期 次数 人数 个数 家数 名称 名字 "
+_GENERIC_MEASURE = set("时候 种类 类型 数量 数目 总数 金额 规模 情况 数据 数字 比例 水平 程度 时间 日期 次数 人数 个数 家数 名称 名字 "
                        "方面 内容 方式 原因 目的 作用 意义 措施 结果 问题 工作 一共 总共 分别 其中 目前 现在 当前 今年 "
                        "去年 前年 全年 同比 环比 累计 新增 增长 增加 提高 下降 减少 共 约 达 达到 有 是 为".split())
 
@@ -374,21 +376,25 @@ def _cut(q: str) -> tuple[tuple[str, str], ...]:
 def _names(q: str) -> list[Constraint]:
     """Names of the question: a word jieba tags as a name (or that its dictionary lacks), with
     the generic word after it (高新区, 生物, 有限公司) that makes a sibling recognisable."""
-    words = _cut(QUESTION_WORDS.sub("，", q))
+    words = [(_clean_name(w, t), t) for w, t in _cut(q)]
     out: list[Constraint] = []
     i = 0
     while i < len(words):
         w, tag = words[i]
         nxt = words[i + 1][0] if i + 1 < len(words) else ""
+        if QUESTION_WORDS.fullmatch(w):
+            i += 1
+            continue
         name = (_is_name(w, tag) and (tag in _NAME_TAGS or tag == "eng" or bool(_SUFFIX.match(nxt)))
                 or nxt in _PLACE_SUFFIX and tag.startswith("n") and len(w) >= 2 and w not in _NOT_NAMES
                 and re.fullmatch(rf"[{CJK}]+", w) is not None)
         if not name:  # a word jieba's dictionary lacks is a name before 生物/公司/高新区 (盈康智能), not alone (贷为)
             i += 1
             continue
-        # a name may run over several words: 山东/立华/生物 -> keep each name word, the last suffix
+        # a name may run over several words: 山东/立华/生物, 青岛/西海岸/新区 -> each name word, the last suffix
         j = i + 1
-        while j < len(words) and (_is_name(*words[j]) or words[j][1] == "s" and len(words[j][0]) >= 2):
+        while j < len(words) and (_is_name(*words[j]) or words[j][1] == "s" and len(words[j][0]) >= 2
+                                  and j + 1 < len(words) and _SUFFIX.fullmatch(words[j + 1][0])):
             j += 1
         parts = [x for x, _ in words[i:j]]
         suffix = ""
@@ -409,6 +415,20 @@ def _names(q: str) -> list[Constraint]:
     return out
 
 
+# what jieba's guesses glue to a name it does not know (征服了佩琴加 -> 了佩琴; 布里亚特人共)
+_EDGE = "了的是在于和与及共也都把被对从向由为而并之其"
+_TITLES = re.compile(r"(?:天皇|皇帝|皇后|国王|女王|王子|公主|总统|总理|首相|主席|教授|博士|先生|女士|将军|大帝|法师|大师)$")
+
+
+def _clean_name(word: str, tag: str) -> str:
+    """A word jieba's dictionary lacks, without the particles its guess glued to it and without a
+    title (仁天皇 -> 仁): what a passage would write."""
+    if word_frequency(word) or not re.fullmatch(rf"[{CJK}]+", word):
+        return word
+    word = word.strip(_EDGE)
+    return _TITLES.sub("", word) if len(word) > 3 else word
+
+
 def _group(suffix: str) -> str:
     """The generic word a sibling shares (有限公司 -> 公司)."""
     for s in ("高新区", "公司", "集团", "大学", "生物", "医药", "智能", "科技", "银行", "医院", "协会"):
@@ -427,8 +447,11 @@ def _is_name(word: str, tag: str) -> bool:
         return len(word) >= 2 and not word.isdigit()
     if not re.fullmatch(rf"[{CJK}]+", word):
         return False
+    freq = word_frequency(word)
+    if 0 < freq < 10 and tag not in ("nr", "nrt", "nrfg", "nt"):
+        return False  # a dictionary's rare entry (环海, 十九世纪): as often a turn of phrase as a name
     if tag in _NAME_TAGS:
-        return word_frequency(word) <= 5000 or tag in ("ns", "nt")
+        return freq <= 5000 or tag in ("ns", "nt")
     return word_frequency(word) == 0 and tag not in ("m", "q", "v", "vn", "d", "a", "ad", "r", "p", "c", "u")
 
 
@@ -534,14 +557,14 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
         return Miss(c, other)
     if c.kind in ("place", "org", "person"):
         keys = [_plain(k) for k in c.keys]
-        if any(k in n["sentence"] or _abbreviation_in(k, n["sentence"]) for k in keys):
+        if any(_named(k, n["sentence"]) for k in keys):
             return None
         lead = n["before"][-_NAME_LEAD:]
         at = max(lead.rfind(k) for k in keys)
-        if at >= 0:  # named shortly before: unless another name of its kind came in between (该公司 is the nearer one)
-            other = _sibling_name(c, lead[at:], last=True)
+        if at >= 0:  # named shortly before: unless another company of its kind came in between (该公司 is that one)
+            other = _sibling_name(c, lead[at + 2:], last=True) if c.kind == "org" else ""
             return Miss(c, other) if other else None
-        if any(k in n["headings"] or _abbreviation_in(k, lead + n["headings"]) for k in keys):
+        if any(_named(k, lead + " " + n["headings"]) for k in keys):
             return None
         return Miss(c, _sibling_name(c, n["sentence"]) or _sibling_name(c, lead, last=True)
                     or _sibling_name(c, n["headings"]))
@@ -629,6 +652,24 @@ def _sibling_period(text: str, c: Constraint) -> str:
     return _year_words(text)
 
 
+_ALIASES = {"二战": "第二次世界大战", "一战": "第一次世界大战", "联合国": "联合国", "欧盟": "欧洲联盟"}
+
+
+def _named(key: str, text: str) -> bool:
+    """Does ``text`` name ``key``: as it is, by its usual long form (二战), as a long name written
+    short (国家药监局), or a country by its first character in a list (英、德两国; 中、俄、蒙三国)?"""
+    if key in text or (_ALIASES.get(key) or "\0") in text or _abbreviation_in(key, text):
+        return True
+    if 2 <= len(key) <= 4:  # a list of countries by one character each: 中、俄、蒙三国; 英、德两国
+        for m in _COUNTRY_LIST.finditer(text):
+            if key[0] in m.group(1).split("、"):
+                return True
+    return False
+
+
+_COUNTRY_LIST = re.compile(rf"((?:[{CJK}]、)+[{CJK}])(?:两|三|四|五|六|七|八|等|等多|多)?国")
+
+
 def _abbreviation_in(key: str, text: str) -> bool:
     """A long name written short (国家药监局 for 国家药品监督管理局): its characters in order
     within a span of at most 2.5 times its length. Names under 4 characters must match whole
@@ -647,10 +688,11 @@ def _sibling_name(c: Constraint, text: str, last: bool = False) -> str:
         return ""
     found = ""
     for m in re.finditer(re.escape(c.group), text):
-        words = [w for w, _ in _cut(text[max(0, m.start() - 10):m.start()])]
-        name = words[-1] if words else ""
+        words = _cut(text[max(0, m.start() - 10):m.start()])
+        name, tag = words[-1] if words else ("", "")
         if len(name) >= 2 and re.fullmatch(rf"[{CJK}]+", name) and not any(_plain(k) in name for k in c.keys) \
-                and name not in _NOT_NAMES and name not in _plain(c.text):
+                and name not in _NOT_NAMES and name not in _plain(c.text) \
+                and (_is_name(name, tag) or not word_frequency(name)):  # 青岛高新区, 立菲生物; not 年度智能
             found = name + c.group
             if not last:
                 break
