@@ -426,7 +426,7 @@ def _clean_name(word: str, tag: str) -> str:
     if word_frequency(word) or not re.fullmatch(rf"[{CJK}]+", word):
         return word
     word = word.strip(_EDGE)
-    return _TITLES.sub("", word) if len(word) > 3 else word
+    return _TITLES.sub("", word)
 
 
 def _group(suffix: str) -> str:
@@ -566,6 +566,9 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
             return Miss(c, other) if other else None
         if any(_named(k, lead + " " + n["headings"]) for k in keys):
             return None
+        if c.kind != "org" and any(_named(k, n["after"][:_NAME_LEAD]) for k in keys) \
+                and not _sibling_name(c, n["sentence"]):
+            return None  # a place or person of the passage, named just after (北亚…其中一个定义…东北亚)
         return Miss(c, _sibling_name(c, n["sentence"]) or _sibling_name(c, lead, last=True)
                     or _sibling_name(c, n["headings"]))
     if c.kind == "qualifier":
