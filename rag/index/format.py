@@ -37,9 +37,10 @@ from typing import Callable
 
 from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 5  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
+FORMAT_VERSION = 6  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
 # folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest;
-# 5: segments (BM25 as raw term frequencies, deletions per generation)
+# 5: segments (BM25 as raw term frequencies, deletions per generation); 6: passages' page numbers, where each
+# document's date came from
 CURRENT = "CURRENT"
 SEGMENTS = "segments"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")

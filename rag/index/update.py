@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -188,7 +188,7 @@ def _copies(doc: Document) -> tuple:
 
 def _record(doc: Document) -> tuple:
     """What of a document is stored besides its text (a change means rewriting its record)."""
-    return (doc.title, doc.source, doc.date, doc.path, doc.format, doc.fingerprint) + _copies(doc)
+    return (doc.title, doc.source, doc.date, doc.date_source, doc.path, doc.format, doc.fingerprint) + _copies(doc)
 
 
 def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
@@ -238,12 +238,13 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 
 
 def reuse_unchanged(plan: IngestPlan) -> None:
-    """A document read again with the same text and title keeps its chunks and vectors."""
+    """A document read again with the same text, title and date keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
-        # the same text under the same title: its passages (which carry the title) stay as they are
-        if prev is not None and prev.fingerprint == prep.document.fingerprint and prev.title == prep.document.title:
+        # the same text under the same title and date: its passages (which carry both) stay as they are
+        if prev is not None and (prev.fingerprint, prev.title, prev.date) == (
+                prep.document.fingerprint, prep.document.title, prep.document.date):
             plan.stored[doc_id] = ("record", _record(prev))  # the new record replaces it whole
             # copies under the ingested paths were found again (or are gone); others stay
             _forget_aliases_under(prev, plan.roots, set())
@@ -319,7 +320,7 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
             k = plan.kept[d]
             base = k if plan.stored[d][0] == "record" else doc
             full.append((d, Document(d, doc.text, base.title, base.source, base.date, base.path, base.format,
-                                     base.fingerprint, list(k.aliases), dict(k.alias_paths))))
+                                     base.fingerprint, list(k.aliases), dict(k.alias_paths), base.date_source)))
         copied, copied_vecs = copy_documents(plan.old, full)
         stay = set(plan.kept) - set(again)
         delete = {d for d in plan.stored if d not in stay}
@@ -501,7 +502,7 @@ def _promote(doc: Document, heir_id: str) -> Document:
     if doc.path and title == Path(doc.path).stem and path:  # a title taken from the file name
         title = Path(path).stem
     return Document(heir_id, doc.text, title, doc.source, doc.date, path, doc.format, doc.fingerprint,
-                    [a for a in doc.aliases if a != heir_id], doc.alias_paths)
+                    [a for a in doc.aliases if a != heir_id], doc.alias_paths, doc.date_source)
 
 
 def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Document]) -> Chunk:
@@ -510,5 +511,4 @@ def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Docum
     before = old_docs[chunk.doc_id]
     n = chunk.chunk_id.rsplit("#", 1)[-1]
     title = heir.title if chunk.title == before.title else chunk.title
-    return Chunk(f"{heir.doc_id}#{n}", heir.doc_id, chunk.text, title, chunk.section, chunk.author, chunk.date,
-                 chunk.source, chunk.kind, chunk.start, chunk.end, chunk.planted)
+    return replace(chunk, chunk_id=f"{heir.doc_id}#{n}", doc_id=heir.doc_id, title=title)

@@ -11,7 +11,6 @@ skipped with the limit it broke.
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
@@ -23,8 +22,10 @@ from typing import Iterator
 
 from ..config import ReadLimits
 from ..types import Skipped
+from .encoding import EncodingError, detect
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl")
+PAGED = ("pdf",)  # formats whose text comes in pages (separated by form feeds): passages keep their page
 MB = 1024 * 1024
 MAX_FILE_BYTES = int(ReadLimits().max_file_mb * MB)
 MAX_ZIP_PARTS = 10_000  # a .docx with more parts than this is not a bulletin
@@ -45,8 +46,11 @@ class RawDocument:
     format: str
     title: str = ""
     source: str = ""
-    date: str = ""  # as written; read into ISO form when the document is prepared
+    date: str = ""  # a date the file states as a field, as written; read into ISO form when prepared
     author: str = ""  # the page's author (web pages); bylines in the text take precedence
+    date_source: str = "record"  # what stated ``date``: a record, a web page
+    meta_date: str = ""  # the file's own metadata date (PDF CreationDate, .docx created), a weaker hint
+    meta_source: str = ""  # which metadata
 
 
 def doc_id_for(path: Path) -> str:
@@ -83,31 +87,18 @@ def iter_files(paths: list[str | Path]) -> Iterator[Path | Skipped]:
 
 # ---------------------------------------------------------------- decoding
 def decode_bytes(data: bytes, name: str = "") -> str:
-    """Decode text that may be UTF-8 (with or without BOM), UTF-16 with BOM, GBK or GB18030."""
+    """Decode text in UTF-8 or UTF-16 (with or without BOM), GB18030/GBK, Big5/Big5-HKSCS, or what
+    charset-normalizer finds; a file no decoding of which reads as text is refused
+    (:mod:`.encoding`), never stored garbled."""
     if not data.strip():
         raise ReadError("empty file")
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return text_only(data[len(bom):].decode(enc, errors="replace"))
-    if b"\x00" in data[:8192]:
-        raise ReadError("binary file (contains NUL bytes), not text")
     try:
-        return text_only(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")  # a superset of GBK and GB2312
-        if _looks_like_text(text):
-            return text_only(text)
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or not _looks_like_text(str(best)):
-        raise ReadError("unreadable: not UTF-8, GBK or GB18030 text and no other encoding fits")
-    return text_only(str(best))
+        text, _ = detect(data)
+    except EncodingError as exc:
+        if b"\x00" in data[:8192]:
+            raise ReadError("binary file (contains NUL bytes), not text") from None
+        raise ReadError(f"unreadable text: {exc}") from None
+    return text_only(text)
 
 
 def text_only(text: str) -> str:
@@ -117,13 +108,6 @@ def text_only(text: str) -> str:
     if nul and nul > len(text) / 100:
         raise ReadError("binary file (contains NUL bytes), not text")
     return _CONTROL.sub("", text)
-
-
-def _looks_like_text(text: str) -> bool:
-    if not text:
-        return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return bad / len(text) < 0.01
 
 
 # ---------------------------------------------------------------- formats
@@ -374,7 +358,8 @@ def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocum
         text = _CONTROL.sub("", text)
         if not text.strip():
             raise ReadError("no text")
-        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title, date=date, author=author)
+        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title, date=date, author=author,
+                          date_source="page")
     except ReadError as exc:
         yield Skipped(str(path), str(exc))
     except PermissionError:
