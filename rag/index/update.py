@@ -76,7 +76,8 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     """The live index to add to (none when rebuilding, or when it mismatches and may be rebuilt).
 
     A lost ``CURRENT`` is recovered first, so the documents of the newest complete generation
-    are carried over, never dropped. A damaged index is refused unless rebuilding."""
+    are carried over, never dropped. A damaged index (a file that fails its checksum, as search
+    checks) is refused unless rebuilding: nothing is committed on top of the damage."""
     try:
         plan.previous, recovered = live_generation(plan.folder)
     except IndexCorrupt:
@@ -86,7 +87,7 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     if plan.previous is None or rebuild:
         return
     try:
-        old = Index.load(plan.folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(plan.folder, vectors=False)  # every checksum: never write on top of damage
         check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
     except IndexMismatch as exc:
         if not rebuild_on_mismatch:
@@ -440,7 +441,7 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
     report = IngestReport()
     log = log or (lambda msg: None)
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
         if old.recovered:
             log(f"rag: {old.recovered}")
         gone = set(doc_ids)
@@ -485,7 +486,7 @@ def compact_index(settings: Settings, index_dir: Path | None = None, log: Log | 
     log = log or (lambda msg: None)
     report = IngestReport()
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False, vectors=False)
+        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
         if old.recovered:
             log(f"rag: {old.recovered}")
         compact(folder, old, WritePolicy.of(settings))
