@@ -67,7 +67,7 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit="chunk" if stage == "embed" else "item",
+            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit={"embed": "chunk", "ocr": "page"}.get(stage, "item"),
                             file=sys.stderr, leave=True, dynamic_ncols=True)
         self.bar.total = total
         self.bar.n = done

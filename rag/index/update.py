@@ -106,7 +106,7 @@ def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
         if isinstance(item, Skipped):
             plan.report.skipped.append(item)
         else:
-            for r in read_path(item, settings.limits):
+            for r in read_path(item, settings.limits, pages=lambda done, n: progress("ocr", done, n)):
                 (plan.report.skipped if isinstance(r, Skipped) else plan.raws).append(r)
         progress("read", i + 1, len(files))
 

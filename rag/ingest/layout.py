@@ -139,7 +139,7 @@ class Layout:
 def _page_lines(raw: str, paged: bool) -> list[tuple[int, str]]:
     """(page, line) for every line; pages are split at form feeds when ``paged`` (else 0)."""
     if not paged:
-        return [(0, line) for line in raw.split("\n")]
+        return [(0, line) for line in raw.replace("\f", "\n").split("\n")]
     return [(n, line) for n, page in enumerate(raw.split("\f"), 1) for line in page.split("\n")]
 
 
