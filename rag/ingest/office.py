@@ -265,7 +265,10 @@ def _via_antiword(exe: str, path: Path, limits: ReadLimits) -> str:
             rows.append(line.strip().strip("|").split("|"))
             continue
         if rows:
-            out += table_lines(rows)
+            while out and not out[-1]:
+                out.pop()
+            caption = out.pop() if out and _is_table_caption(out[-1], "") else ""
+            out += table_lines(rows, caption)
             rows = []
         out.append(line.strip())
     return "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", "\n".join(out)) if p.strip())

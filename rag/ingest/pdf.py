@@ -25,6 +25,7 @@ from .budget import Clock, ReadError, too_long
 from .pagelayout import Line, merge_pieces, page_text
 from .tables import table_lines
 
+_CAPTION = re.compile(r"^(?:表|附表|Table)\s*[\d一二三四五六七八九十]")
 OCR_DPI = 150  # pages without text are rendered at this resolution for OCR (A4: 1240 x 1754)
 MIN_TEXT_CHARS = 8  # a page with fewer characters in its text layer is a scan
 PageProgress = Callable[[int, int], None]  # pages done, pages
@@ -68,8 +69,9 @@ def _with_tables(lines: list[Line], tables) -> list[Line]:
         if not rows or len(rows) < 2 or max(len(r) for r in rows) < 2:
             continue
         x0, top, x1, bottom = t.bbox
-        above = [ln for ln in out if not ln.rows and ln.bottom <= top + 1 and top - ln.bottom < 3 * ln.size
-                 and min(ln.x1, x1) > max(ln.x0, x0) and len(ln.text) <= 60]
+        above = [ln for ln in out if not ln.rows and ln.bottom <= top + 1 and top - ln.bottom < 2 * ln.size
+                 and len(ln.text) <= 60 and ln.text[-1] not in "。！？；.!?;"
+                 and (min(ln.x1, x1) > max(ln.x0, x0) or _CAPTION.match(ln.text))]
         caption = max(above, key=lambda ln: ln.bottom) if above else None
         if caption is not None:
             out.remove(caption)
