@@ -5,23 +5,26 @@ its wheel (later ``rapidocr`` releases download theirs at run time, which cannot
 finds each line's box and reads it; the boxes come row by row across columns, so the page's
 reading order is rebuilt from them (:mod:`.pagelayout`).
 
-Speed: one engine per process, its ONNX Runtime threads set to the cores this process may use;
-recognition in large batches (lines sorted by width, so little is padded); the direction
-classifier is off (bulletin pages are upright). Pages of a PDF can go to a process pool
-(``ocr_workers``): each process then runs with one thread.
+Speed: the direction classifier is off (bulletin pages are upright); each engine runs ONNX
+Runtime with one thread, and the scanned pages of a PDF are read side by side by a pool of
+processes, one per core (``ocr_workers``; ``RAG_OCR_WORKERS`` overrides it). On 2 cores that beat
+one page at a time with two threads, and recognising lines one at a time beat batches of them
+(measured: eval/README.md, "Scans, tables, dates, encodings").
 """
 from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
-from .budget import ReadError
+from .budget import Clock, ReadError
 from .pagelayout import Line, merge_pieces, page_text
 
-REC_BATCH = 32  # lines per recognition call
+REC_BATCH = 1  # lines per recognition call: larger batches measured slower on 2 cores (eval/README.md)
 MIN_SCORE = 0.5  # a line read with less confidence than this is left out
 
 _ENGINES: dict[int, object] = {}
@@ -36,9 +39,11 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def engine(threads: int | None = None):
-    """The OCR engine (one per process and thread count; loading it takes about a second)."""
-    threads = threads or cores()
+def engine(threads: int = 1):
+    """The OCR engine (one per process and thread count; loading it takes about a second). One
+    thread by default: on 2 cores two pages read side by side, one thread each, beat one page
+    read with two threads (eval/README.md)."""
+    threads = threads or 1
     with _LOCK:
         if threads not in _ENGINES:
             try:
@@ -78,10 +83,21 @@ def ocr_lines(image: np.ndarray, threads: int | None = None) -> list[Line]:
     out = []
     for box, text in found:
         pts = box @ turn.T
-        size = (np.hypot(*(box[3] - box[0])) + np.hypot(*(box[2] - box[1]))) / 2
+        size = _letter_size(box, text)
         out.append(Line(float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
                         float(pts[:, 1].max()), text, float(size)))
     return out
+
+
+def _letter_size(box: np.ndarray, text: str) -> float:
+    """How large a line's letters are: its width per character (a Chinese character is one em
+    wide, others half), which tells a caption's smaller letters from the body's where the boxes'
+    heights (padded by the detector) do not; a line of a few characters, by its height across."""
+    height = (np.hypot(*(box[3] - box[0])) + np.hypot(*(box[2] - box[1]))) / 2
+    units = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    if units < 6:
+        return float(height)
+    return float((np.hypot(*(box[1] - box[0])) + np.hypot(*(box[2] - box[3]))) / 2 / units)
 
 
 def ocr_page(image, threads: int | None = None) -> OcrPage:
@@ -91,13 +107,60 @@ def ocr_page(image, threads: int | None = None) -> OcrPage:
     return OcrPage(lines, page_text(lines), arr.shape[1], arr.shape[0])
 
 
-def _ocr_in_worker(png: bytes) -> str:
-    """A page (PNG bytes) read in a pool process, with one thread."""
+def _ocr_png(png: bytes) -> str:
+    """A page (PNG bytes) read with one thread (in this process or a pool's)."""
     import io
 
     from PIL import Image
 
     return ocr_page(Image.open(io.BytesIO(png)), threads=1).text
+
+
+def ocr_workers(pages: int) -> int:
+    """Processes to read ``pages`` scanned pages with: one per core, no more than pages
+    (``RAG_OCR_WORKERS`` overrides it; 1 reads in this process)."""
+    want = os.environ.get("RAG_OCR_WORKERS", "").strip()
+    n = int(want) if want.isdigit() and int(want) > 0 else cores()
+    return max(1, min(n, pages))
+
+
+def ocr_pages(scans: dict[int, bytes], limits, progress=None) -> Iterator[tuple[int, str]]:
+    """(page index, text) of each scanned page (PNG bytes by index), read side by side by a pool
+    of processes when there are several pages and cores; each page within ``limits.max_seconds``
+    of the moment its result is awaited (a page over it stops the file)."""
+    if not scans:
+        return
+    done = 0
+    workers = ocr_workers(len(scans))
+    if workers == 1:
+        for i, png in scans.items():
+            clock = Clock(limits.max_seconds)
+            text = _ocr_png(png)
+            clock.check(f"OCR of page {i + 1}")
+            done += 1
+            if progress is not None:
+                progress(done, len(scans))
+            yield i, text
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, TimeoutError as Timeout
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {i: pool.submit(_ocr_png, png) for i, png in scans.items()}
+        try:
+            for i, future in futures.items():
+                try:
+                    text = future.result(timeout=limits.max_seconds)
+                except Timeout:
+                    raise ReadError(f"took over {limits.max_seconds:g} s to read (OCR of page {i + 1}) "
+                                    f"(limits.max_seconds = {limits.max_seconds:g})") from None
+                done += 1
+                if progress is not None:
+                    progress(done, len(scans))
+                yield i, text
+        finally:
+            for f in futures.values():
+                f.cancel()
 
 
 def read_image(path, limits=None) -> str:
@@ -112,8 +175,6 @@ def read_image(path, limits=None) -> str:
                 frames.append(img.convert("RGB"))
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ReadError(f"unreadable image ({exc.__class__.__name__}: {exc})") from exc
-    from .budget import Clock
-
     texts = []
     for i, frame in enumerate(frames):
         clock = Clock(limits.max_seconds) if limits is not None else None

@@ -164,9 +164,9 @@ def _split_across(ln: Line, columns: list[tuple[float, float]], body: float) -> 
     return [p for p in out if p.text]
 
 
-def reading_order(lines: list[Line]) -> list[list[Line]]:
+def reading_order(lines: list[Line]) -> list[tuple[list[Line], tuple[float, float]]]:
     """The page's lines as runs, in the order they are read: each run is a column within a band,
-    or a line that spans columns."""
+    or a line that spans columns; with the edges of its column (where full lines start and end)."""
     columns = find_columns(lines)
     body = body_size(lines)
     lines = [piece for ln in lines for piece in _split_across(ln, columns, body)]
@@ -179,18 +179,18 @@ def reading_order(lines: list[Line]) -> list[list[Line]]:
         for c in range(len(columns)):
             run = sorted((ln for ln, col in placed if col == c and lo <= ln.top < hi), key=lambda l: (l.top, l.x0))
             if run:
-                runs.append(run)
+                runs.append((run, columns[c]))
         if i < len(spanning):
-            runs.append([spanning[i]])
+            runs.append(([spanning[i]], (spanning[i].x0, spanning[i].x1)))
     return runs
 
 
-def _paragraphs(run: list[Line], body: float) -> list[list[Line]]:
-    """Lines of one column run grouped into paragraphs."""
+def _paragraphs(run: list[Line], edges: tuple[float, float]) -> list[list[Line]]:
+    """Lines of one column run grouped into paragraphs (``edges``: where the column's lines start
+    and end)."""
     if not run:
         return []
-    left = min(ln.x0 for ln in run)
-    right = max(ln.x1 for ln in run)
+    left, right = edges
     out = [[run[0]]]
     for prev, ln in zip(run, run[1:]):
         size = max(prev.size, ln.size, 1e-6)
@@ -214,8 +214,8 @@ def page_text(lines: list[Line]) -> str:
         return ""
     body = body_size(lines)
     blocks: list[tuple[list[Line], float, float]] = []  # paragraph, gap above, gap below
-    for run in reading_order(lines):
-        paras = _paragraphs(run, body)
+    for run, edges in reading_order(lines):
+        paras = _paragraphs(run, edges)
         for i, para in enumerate(paras):
             above = para[0].top - paras[i - 1][-1].bottom if i else float("inf")
             below = paras[i + 1][0].top - para[-1].bottom if i + 1 < len(paras) else float("inf")

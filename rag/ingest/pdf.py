@@ -22,6 +22,7 @@ from typing import Callable
 
 from ..config import ReadLimits
 from .budget import Clock, ReadError, too_long
+from .ocr import ocr_pages
 from .pagelayout import Line, merge_pieces, page_text
 from .tables import table_lines
 
@@ -100,24 +101,28 @@ def read_pdf(path: Path, limits: ReadLimits | None = None, progress: PageProgres
         n = len(pdf.pages)
         if n > limits.max_pdf_pages:
             raise ReadError(f"too many pages: {n:,} > {limits.max_pdf_pages:,} (limits.max_pdf_pages)")
-        pages, chars, scanned = [], 0, 0
+        pages: list[str | None] = []
+        scans: dict[int, bytes] = {}  # page index -> the page rendered for OCR
+        chars = 0
         for i, page in enumerate(pdf.pages):
             clock.check(f"{i} of {n} pages done")
             tables = page.find_tables()
             lines = _words(page, tables)
             if sum(len(ln.text) for ln in lines) < MIN_TEXT_CHARS and not tables:
-                started = time.monotonic()
-                text = _ocr_page(page, limits, i + 1)
-                clock.end += time.monotonic() - started  # a scanned page has its own time limit
-                scanned += 1
-                if progress is not None:  # OCR is slow: each page it reads shows
-                    progress(i + 1, n)
-            else:
-                text = page_text(_with_tables(merge_pieces(lines, gap=1.0), tables))
-            pages.append(text)
-            chars += len(text)
+                scans[i] = _render(page)
+                pages.append(None)
+                continue
+            pages.append(page_text(_with_tables(merge_pieces(lines, gap=1.0), tables)))
+            chars += len(pages[-1])
             if chars > limits.max_chars:
                 raise too_long(chars, limits)
+        started = time.monotonic()
+        for i, text in ocr_pages(scans, limits, progress):
+            pages[i] = text
+        clock.end += time.monotonic() - started  # scanned pages have a time limit each
+        text = "\f".join(p or "" for p in pages)
+        if len(text) > limits.max_chars:
+            raise too_long(len(text), limits)
         meta = pdf.metadata or {}
     except ReadError:
         raise
@@ -125,19 +130,15 @@ def read_pdf(path: Path, limits: ReadLimits | None = None, progress: PageProgres
         raise ReadError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
     finally:
         pdf.close()
-    text = "\f".join(pages)
     if not text.strip():
         raise ReadError("PDF has no text: no text layer, and OCR found none on its pages")
-    return PdfText(text, _pdf_date(meta.get("CreationDate")), scanned)
+    return PdfText(text, _pdf_date(meta.get("CreationDate")), len(scans))
 
 
-def _ocr_page(page, limits: ReadLimits, number: int) -> str:
-    """One page without a text layer, rendered and read by OCR within ``limits.max_seconds``."""
-    from .ocr import ocr_page
+def _render(page) -> bytes:
+    """A page without a text layer as a PNG at ``OCR_DPI`` (what OCR reads)."""
+    import io
 
-    clock = Clock(limits.max_seconds)
-    image = page.to_image(resolution=OCR_DPI).original
-    clock.check(f"rendering page {number} for OCR")
-    text = ocr_page(image).text
-    clock.check(f"OCR of page {number}")
-    return text
+    buf = io.BytesIO()
+    page.to_image(resolution=OCR_DPI).original.convert("L").save(buf, "PNG")
+    return buf.getvalue()
