@@ -185,7 +185,7 @@ def reading_order(lines: list[Line]) -> list[tuple[list[Line], tuple[float, floa
     return runs
 
 
-def _paragraphs(run: list[Line], edges: tuple[float, float]) -> list[list[Line]]:
+def _paragraphs(run: list[Line], edges: tuple[float, float], body: float) -> list[list[Line]]:
     """Lines of one column run grouped into paragraphs (``edges``: where the column's lines start
     and end)."""
     if not run:
@@ -194,8 +194,9 @@ def _paragraphs(run: list[Line], edges: tuple[float, float]) -> list[list[Line]]
     out = [[run[0]]]
     for prev, ln in zip(run, run[1:]):
         size = max(prev.size, ln.size, 1e-6)
+        heading = min(prev.size, ln.size) >= HEADING_3 * body  # a heading's lines stand close, if it wraps
         new = (ln.rows or prev.rows
-               or ln.top - prev.bottom > 0.8 * size  # a blank line between
+               or ln.top - prev.bottom > (0.4 if heading else 0.8) * size  # a blank line between
                or abs(ln.size - prev.size) > 0.2 * size  # another size
                or prev.x1 < right - 2.5 * size  # the line above ended short
                or ln.x0 > left + 1.5 * min(prev.size, ln.size))  # indented: a new paragraph
@@ -215,7 +216,7 @@ def page_text(lines: list[Line]) -> str:
     body = body_size(lines)
     blocks: list[tuple[list[Line], float, float]] = []  # paragraph, gap above, gap below
     for run, edges in reading_order(lines):
-        paras = _paragraphs(run, edges)
+        paras = _paragraphs(run, edges, body)
         for i, para in enumerate(paras):
             above = para[0].top - paras[i - 1][-1].bottom if i else float("inf")
             below = paras[i + 1][0].top - para[-1].bottom if i + 1 < len(paras) else float("inf")
