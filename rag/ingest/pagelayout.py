@@ -61,15 +61,18 @@ def _wide(ch: str) -> bool:
 
 
 def join_words(a: str, b: str) -> str:
-    """Two pieces of one line or paragraph: Chinese runs on, English takes a space (a hyphen cut
-    at a line end is joined)."""
+    """Two pieces of one line or paragraph: Chinese runs on (digits too: 1 + 1月 is 11月 in a
+    Chinese line), English takes a space (a hyphen cut at a line end is joined)."""
     if not a or not b:
         return a or b
     if a.endswith("-") and a[-2:-1].isalpha() and b[:1].islower():
         return a[:-1] + b
     if not a.strip("#■"):  # a heading's or caption's mark drawn apart from its words
         return a + " " + b if a[0] == "#" else a + b
-    return a + b if _wide(a[-1]) or _wide(b[0]) else a + " " + b
+    chinese = any(map(_wide, a[-6:] + b[:6]))
+    if _wide(a[-1]) or _wide(b[0]) or (chinese and not (a[-1].isalpha() and b[0].isalpha())):
+        return a + b
+    return a + " " + b
 
 
 def merge_pieces(lines: list[Line], gap: float = 0.6) -> list[Line]:

@@ -48,3 +48,11 @@ def test_words_of_a_line_are_merged_but_not_across_a_gutter():
     merged = merge_pieces(words)
     assert [m.text for m in merged] == ["本报记者", "另一栏"]
     assert merge_pieces([Line(50, 100, 70, 120, "##"), Line(74, 100, 120, 120, "标题")])[0].text == "## 标题"
+
+
+def test_joining_lines_keeps_chinese_numbers_whole_and_english_words_apart():
+    from rag.ingest.pagelayout import join_words
+
+    assert join_words("2023年1月至1", "1月，新注册企业") == "2023年1月至11月，新注册企业"
+    assert join_words("the zone in", "2024 grew") == "the zone in 2024 grew"
+    assert join_words("serv-", "ices") == "services"
