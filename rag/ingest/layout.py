@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from ..text import CJK, fold
 from ..types import Block
+from .pagelayout import join_words
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 CAPTION_MARKS = "■▲●◆□△▼"
@@ -58,16 +58,9 @@ def _needs_join(prev: str) -> bool:
     return len(prev) >= MIN_CUT_LINE and _is_prose(prev) and prev[-1] not in TERMINAL
 
 
-def _join(a: str, b: str) -> str:
-    if a.endswith("-") and a[-2:-1].isalpha() and b[:1].islower():
-        return a[:-1] + b  # de-hyphenate an English word cut at the break
-    wide = lambda ch: unicodedata.east_asian_width(ch) in "WF"
-    return a + b if (wide(a[-1]) or wide(b[0])) else a + " " + b
-
-
 def _join_lines(a: _Line, b: _Line) -> None:
     """``b`` appended to ``a`` (a cut paragraph), keeping where ``b``'s page starts."""
-    joined = _join(a.text, b.text)
+    joined = join_words(a.text, b.text)
     at = len(joined) - len(b.text)
     if b.page != (a.pages[-1][1] if a.pages else a.page):
         a.pages.append((at, b.page))
