@@ -110,6 +110,7 @@ def main() -> int:
     ap.add_argument("--out", default="eval/reports/ocr")
     ap.add_argument("--text", default="corpus/qingdao-hitech-bulletin-2024-01.txt")
     ap.add_argument("--pages", type=int, default=4, help="pages read for the speed figures")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed runs (ocr-speed.json)")
     ap.add_argument("--write-scan", metavar="PDF", help="only write the whole text as a scanned (image-only, "
                     "two-column, 150 dpi) PDF, for `rag eval ... --corpus` on a scan")
     args = ap.parse_args()
@@ -131,9 +132,12 @@ def main() -> int:
            "text": args.text, "conditions": CONDITIONS}
     pages = render_bulletin(text, fonts[0], dpi=150)[: args.pages]
     speed(pages, out)
-    accuracy(text, fonts, out)
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
+    if args.speed_only:
+        (folder / "ocr-speed.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+        return 0
+    accuracy(text, fonts, out)
     (folder / "ocr.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [f"# OCR on rendered bulletin pages ({out['when']})", "", f"CPU: {out['cpu']}, {out['cores']} cores "
              "(shared: load averages beside each run)", "", "| run | pages | s | pages/min | char accuracy | load before/after |",
