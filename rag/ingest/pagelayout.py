@@ -60,9 +60,10 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def join_words(a: str, b: str) -> str:
-    """Two pieces of one line or paragraph: Chinese runs on (digits too: 1 + 1月 is 11月 in a
-    Chinese line), English takes a space (a hyphen cut at a line end is joined)."""
+def join_words(a: str, b: str, wrapped: bool = True) -> str:
+    """Two pieces of a paragraph: Chinese runs on, English takes a space (a hyphen cut at a line
+    end is joined). Digits cut by a line end (``wrapped``) in a Chinese line run on too (1 + 1月
+    is 11月); two pieces of one line (``wrapped=False``) had a gap between them, kept for them."""
     if not a or not b:
         return a or b
     if a.endswith("-") and a[-2:-1].isalpha() and b[:1].islower():
@@ -70,7 +71,7 @@ def join_words(a: str, b: str) -> str:
     if not a.strip("#■"):  # a heading's or caption's mark drawn apart from its words
         return a + " " + b if a[0] == "#" else a + b
     chinese = any(map(_wide, a[-6:] + b[:6]))
-    if _wide(a[-1]) or _wide(b[0]) or (chinese and not (a[-1].isalpha() and b[0].isalpha())):
+    if _wide(a[-1]) or _wide(b[0]) or (wrapped and chinese and not (a[-1].isalpha() and b[0].isalpha())):
         return a + b
     return a + " " + b
 
@@ -85,7 +86,7 @@ def merge_pieces(lines: list[Line], gap: float = 0.6) -> list[Line]:
                 and abs((prev.top + prev.bottom) - (ln.top + ln.bottom)) / 2 < 0.5 * max(prev.size, ln.size)
                 and 0 <= ln.x0 - prev.x1 < gap * max(prev.size, ln.size)):
             out[-1] = Line(prev.x0, min(prev.top, ln.top), max(prev.x1, ln.x1), max(prev.bottom, ln.bottom),
-                           join_words(prev.text, ln.text), max(prev.size, ln.size))
+                           join_words(prev.text, ln.text, wrapped=False), max(prev.size, ln.size))
         else:
             out.append(ln)
     return out

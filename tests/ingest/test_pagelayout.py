@@ -56,3 +56,4 @@ def test_joining_lines_keeps_chinese_numbers_whole_and_english_words_apart():
     assert join_words("2023年1月至1", "1月，新注册企业") == "2023年1月至11月，新注册企业"
     assert join_words("the zone in", "2024 grew") == "the zone in 2024 grew"
     assert join_words("serv-", "ices") == "services"
+    assert join_words("表1", "2023年主要指标", wrapped=False) == "表1 2023年主要指标"  # a gap on one line stays
