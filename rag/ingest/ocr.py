@@ -6,10 +6,10 @@ finds each line's box and reads it; the boxes come row by row across columns, so
 reading order is rebuilt from them (:mod:`.pagelayout`).
 
 Speed: the direction classifier is off (bulletin pages are upright); each engine runs ONNX
-Runtime with one thread, and the scanned pages of a PDF are read side by side by a pool of
-processes, one per core (``ocr_workers``; ``RAG_OCR_WORKERS`` overrides it). On 2 cores that beat
-one page at a time with two threads, and recognising lines one at a time beat batches of them
-(measured: eval/README.md, "Scans, tables, dates, encodings").
+Runtime with one thread, and recognises lines one at a time: on 2 cores that beat two threads,
+and batches of lines (measured: eval/README.md, "Scans, tables, dates, encodings"). The scanned
+pages of a PDF can be read side by side by a pool of processes (``RAG_OCR_WORKERS=N``); by default
+they are read in this process, since the pool did not pay where it was measured.
 """
 from __future__ import annotations
 
@@ -117,11 +117,12 @@ def _ocr_png(png: bytes) -> str:
 
 
 def ocr_workers(pages: int) -> int:
-    """Processes to read ``pages`` scanned pages with: one per core, no more than pages
-    (``RAG_OCR_WORKERS`` overrides it; 1 reads in this process)."""
+    """Processes to read ``pages`` scanned pages with: ``RAG_OCR_WORKERS`` (at most one per page);
+    by default 1, this process: on the shared 2-core machines measured, a pool of two did not pay
+    (eval/README.md), its workers' start and model loading outweighing the second core."""
     want = os.environ.get("RAG_OCR_WORKERS", "").strip()
-    n = int(want) if want.isdigit() and int(want) > 0 else cores()
-    return max(1, min(n, pages))
+    n = int(want) if want.isdigit() and int(want) > 0 else 1
+    return max(1, min(n, pages, 4 * cores()))
 
 
 def ocr_pages(scans: dict[int, bytes], limits, progress=None) -> Iterator[tuple[int, str]]:

@@ -44,7 +44,8 @@ def test_a_photographed_two_column_page_is_read_column_by_column(tmp_path, font)
 
 
 @pytest.mark.slow
-def test_a_scanned_pdf_is_read_by_ocr_and_keeps_its_pages(tmp_path, font, seed_text):
+def test_a_scanned_pdf_is_read_by_ocr_and_keeps_its_pages(tmp_path, font, seed_text, monkeypatch):
+    monkeypatch.setenv("RAG_OCR_WORKERS", "2")  # its two pages read side by side, by a pool
     text = seed_text[:seed_text.index("### 产业升级")]
     pages = render_bulletin(text, font, dpi=150)
     save_pdf([degrade(p.image, tilt=0.3, blur=0.5, jpeg=60) for p in pages], tmp_path / "scan.pdf", 150)
