@@ -44,10 +44,10 @@ browser:
 
 # Word 97-2003 (.doc) and WPS (.wps) files: antiword (Debian, 0.6 MB) converts them; LibreOffice
 # (`make libreoffice`, about 200 MB) reads more of them, with their headings. Without either, such a
-# file is refused by name, saying what to install.
-CONVERTER_PKGS := antiword
+# file is refused by name, saying what to install. The OCR tests draw their pages in a Chinese font.
+CONVERTER_PKGS := antiword fonts-wqy-microhei
 converters:
-	@command -v antiword >/dev/null || { \
+	@{ command -v antiword >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONVERTER_PKGS) >/dev/null; \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONVERTER_PKGS) >/dev/null; \
 	  else echo "reading .doc/.wps needs antiword: apt-get install $(CONVERTER_PKGS)"; exit 1; fi; }
@@ -62,7 +62,7 @@ libreoffice:
 test: model browser converters
 	$(PY) -m pytest -q
 
-test-fast: setup
+test-fast: setup converters
 	$(PY) -m pytest -q -m "not slow"
 
 # refresh the README's screenshots in docs/ (the browser test takes them)
