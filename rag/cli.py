@@ -67,7 +67,7 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit="chunk" if stage == "embed" else "item",
+            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit={"embed": "chunk", "ocr": "page"}.get(stage, "item"),
                             file=sys.stderr, leave=True, dynamic_ncols=True)
         self.bar.total = total
         self.bar.n = done
@@ -185,23 +185,32 @@ def cmd_search(args) -> int:
                          "(max_question_chars): shorten it")
     res = r.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
-        print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found,
+        print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found, "undated_left_out": res.undated,
                           "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False, indent=1))
         return 0
     print_hits(res)
     return 0
 
 
+def where(c) -> str:
+    """A passage's or citation's place: its file, and its page when it has one."""
+    return one_line(c.doc_id) + (f", p. {c.page}" if getattr(c, "page", 0) else "")
+
+
 def print_hits(res, out=None) -> None:
     out = out or sys.stdout  # looked up now: the caller may have redirected it
+    if res.undated:
+        from .search import undated_note
+
+        print(f"({undated_note(res.undated)})", file=out)
     if not res.found:
         print("(nothing relevant found: every passage is under the relevance floor)", file=out)
     for h in res.hits:
         c = h.chunk
-        where = one_line(c.section or c.title)
+        heading = one_line(c.section or c.title)
         rerank = "" if h.rerank_score is None else f" rerank={h.rerank_score:.3f}"
-        print(f"[{h.rank}] {one_line(c.doc_id)}  {where}  score={h.score:.4f} relevance={h.relevance:.3f}{rerank}"
-              + (f"  ({c.kind})" if c.kind != "body" else ""), file=out)
+        print(f"[{h.rank}] {where(c)}  {heading}  score={h.score:.4f} relevance={h.relevance:.3f}{rerank}"
+              + (f"  ({c.kind})" if c.kind != "body" else "") + (f"  {c.date}" if c.date else ""), file=out)
         print("    " + c.text.replace("\n", "\n    "), file=out)
 
 
@@ -321,8 +330,14 @@ def cmd_compact(args) -> int:
 
 
 def cmd_info(args) -> int:
-    info = open_index(_settings(args)).describe()
-    print(json.dumps(info, ensure_ascii=False, indent=1))
+    index = open_index(_settings(args))
+    if args.documents:  # one line each: date (where it came from), id, title
+        docs = index.iter_documents(text=False) if hasattr(index, "iter_documents") else index.documents.values()
+        for d in sorted(docs, key=lambda d: (d.date or "~", d.doc_id)):
+            date = f"{d.date} ({d.date_source})" if d.date else "undated"
+            print(f"{date:<28} {one_line(d.doc_id)}  {one_line(d.title)}")
+        return 0
+    print(json.dumps(index.describe(), ensure_ascii=False, indent=1))
     return 0
 
 
@@ -378,9 +393,10 @@ def print_answer(stream, out=None) -> None:
     if ans.note:
         print(f"({ans.note})", file=out)
     for c in ans.citations:
-        where = one_line(c.section or c.title)
+        heading = one_line(c.section or c.title)
         extra = "".join(", " + one_line(x) for x in (c.author, c.date) if x)
-        print(f"[{c.n}] {where}  ({one_line(c.doc_id)}{extra})", file=out)
+        kind = " (table)" if c.kind == "table" else ""
+        print(f"[{c.n}] {heading}{kind}  ({where(c)}{extra})", file=out)
         print(f"    {one_line(c.quote)}", file=out)
 
 
@@ -595,7 +611,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_compact)
 
-    sp = sub.add_parser("info", help="describe the index")
+    sp = sub.add_parser("info", help="describe the index (its documents' dates too)")
+    sp.add_argument("--documents", action="store_true", help="list each document with its date and where the date came from")
     _common(sp)
     sp.set_defaults(func=cmd_info)
 

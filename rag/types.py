@@ -22,6 +22,7 @@ class Document:
     fingerprint: str = ""  # sha256 of the text; identical documents share it
     aliases: list[str] = field(default_factory=list)  # ids of identical documents stored once
     alias_paths: dict[str, str] = field(default_factory=dict)  # alias id -> the file it was read from
+    date_source: str = ""  # where the date came from: record, page, text, file name, PDF/DOCX metadata
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Block:
     """A layout unit of a bulletin: a run of body text, or one photo caption."""
 
     text: str
-    kind: str  # "body" | "caption"
+    kind: str  # "body" | "caption" | "table"
     title: str
     section: tuple[str, ...]
     author: str
@@ -49,10 +50,11 @@ class Chunk:
     author: str = ""
     date: str = ""
     source: str = ""
-    kind: str = "body"  # "body" | "caption"
+    kind: str = "body"  # "body" | "caption" | "table" (a table's rows, one sentence each)
     start: int = 0
     end: int = 0
     planted: bool = False  # tells its reader what to do or answer (rag.text.planted_instruction): never quoted
+    page: int = 0  # the page it starts on (PDFs, scans, images; 1-based), 0: unknown or not paged
 
     def embed_text(self) -> str:
         """The text given to the embedder and the lexical index: context header + passage."""
@@ -89,7 +91,7 @@ class Hit:
             "score": round(float(self.score), 6), "relevance": round(float(self.relevance), 6),
             "rerank_score": None if self.rerank_score is None else round(float(self.rerank_score), 4),
             "title": c.title, "section": c.section, "author": c.author, "date": c.date,
-            "kind": c.kind, "text": c.text,
+            "kind": c.kind, "page": c.page, "text": c.text,
         }
 
 
@@ -101,6 +103,7 @@ class SearchResult:
     mode: str
     hits: list[Hit]
     found: bool  # False: nothing relevant found (top relevance under the floor)
+    undated: int = 0  # documents a date filter left out because they carry no date
 
 
 @dataclass
@@ -143,6 +146,7 @@ class Citation:
     author: str = ""
     date: str = ""
     kind: str = "body"
+    page: int = 0  # the page of its passage (PDFs, scans), 0: unknown
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -23,7 +23,7 @@ from typing import Iterable
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
 from ..index import Index, IndexNotFound, compact_index, ingest, open_index, remove_documents
-from ..search import Filters, Query, Retriever
+from ..search import Filters, Query, Retriever, undated_note
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
 from . import llm as llm_mod
@@ -217,7 +217,8 @@ class Assistant:
         loaded = self._current()
         query = self._understand(loaded, question, history, use_llm=backend == "llm")
         result = loaded.retriever.search(query, k=k, mode=mode, filters=filters or Filters())
-        return (yield from loaded.answerers[backend].stream(query, result, streaming=streaming))
+        ans = yield from loaded.answerers[backend].stream(query, result, streaming=streaming)
+        return with_places(ans, result, query.reply_lang)
 
     # ------------------------------------------------------------ LangChain
     def as_retriever(self, k: int | None = None, mode: str | None = None, filters: Filters | None = None):
@@ -226,6 +227,18 @@ class Assistant:
 
         return BulletinRetriever(assistant=self, k=check_k(self.settings.k if k is None else k), mode=mode,
                                  filters=filters)
+
+
+def with_places(ans: Answer, result: SearchResult, lang: str) -> Answer:
+    """``ans`` with each citation's page (from its passage) and, when a date range left out
+    undated documents, a note saying how many and why."""
+    pages = {h.chunk.chunk_id: h.chunk.page for h in result.hits}
+    for c in ans.citations:
+        c.page = c.page or pages.get(c.chunk_id, 0)
+    note = undated_note(result.undated, lang)
+    if note:
+        ans.note = f"{ans.note}; {note}" if ans.note else note
+    return ans
 
 
 _DEFAULT: dict[str, Assistant] = {}

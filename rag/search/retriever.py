@@ -103,12 +103,13 @@ class Retriever:
             raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
         if not query.text or not len(self.index):
             return SearchResult(query.text, mode, [], False)
+        undated = self.index.undated_documents(filters) if (filters.date_from or filters.date_to) else 0
         if getattr(self.index, "native_filters", False):
             allowed = filters or None  # the store runs them itself (Milvus: as expressions)
         else:
             allowed = self.allowed_rows(filters)
             if allowed is not None and not len(allowed):
-                return SearchResult(query.text, mode, [], False)
+                return SearchResult(query.text, mode, [], False, undated)
         pool = max(50, 4 * k)
         single = pool if self.second_stage.needs_pool(mode) else k  # dense or lexical alone
         dense_scores: dict[int, float] = {}
@@ -149,4 +150,4 @@ class Retriever:
         hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r), rerank_scores.get(r))
                 for i, ((r, s), rel, c) in enumerate(zip(ranked, relevance, chunks))]
         found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
-        return SearchResult(query.text, mode, hits, found)
+        return SearchResult(query.text, mode, hits, found, undated)

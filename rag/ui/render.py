@@ -136,7 +136,8 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
     colon = "：" if lang == "zh" else ": "
     meta = [f'<span class="src-{k}">{esc(t(k, lang))}{colon}{esc(v)}</span>'
             for k, v in (("section", section), ("author", c.author), ("date", c.date)) if v]
-    kind = f' <span class="src-kind">{esc(t("caption", lang))}</span>' if c.kind == "caption" else ""
+    kind = f' <span class="src-kind">{esc(t(c.kind, lang))}</span>' if c.kind in ("caption", "table") else ""
+    page = f' · <span class="src-page">{esc(t("page", lang, page=c.page))}</span>' if c.page else ""
     rerank = ("" if hit is None or hit.rerank_score is None
               else f' · <span class="src-rerank">{esc(t("rerank_score", lang))} {hit.rerank_score:.2f}</span>')
     return (f'<div class="src-card" id="{card_id(turn, c.n)}">'
@@ -144,7 +145,7 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}</div></div>')
+            f'<div class="src-doc">{esc(c.doc_id)}{page} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}</div></div>')
 
 
 def sources_html(answer: Answer, turn: str, lang: str = "en") -> str:
@@ -240,7 +241,8 @@ def source_markdown(c: dict, lang: str = "en") -> str:
     section = section_label(c.get("section", ""), c.get("title", ""))
     meta = " · ".join(x for x in (section, c.get("author", ""), c.get("date", "")) if x)
     head = f"{c.get('n')}. **{c.get('title') or c.get('doc_id')}**" + (f" — {meta}" if meta else "")
-    where = f"   {code(c.get('doc_id', ''))} · {t('relevance', lang)} {float(c.get('score', 0)):.2f}"
+    page = f" · {t('page', lang, page=c['page'])}" if c.get("page") else ""
+    where = f"   {code(c.get('doc_id', ''))}{page} · {t('relevance', lang)} {float(c.get('score', 0)):.2f}"
     quote = "\n".join("   " + line for line in _quote_block(c.get("quote", "")).splitlines())
     return f"{head}  \n{where}\n\n{quote}"
 

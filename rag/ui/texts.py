@@ -62,6 +62,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "author": ("Author", "作者"),
     "date": ("Date", "日期"),
     "caption": ("photo caption", "图片说明"),
+    "table": ("table", "表格"),
+    "page": ("p. {page}", "第{page}页"),
     "relevance": ("relevance", "相关度"),
     "rerank_score": ("reranker score", "重排序得分"),
     "refused": ("No passage in the bulletins answers this question.", "简报中没有能回答这个问题的段落。"),

@@ -70,3 +70,11 @@ def test_small_labels():
     report = IngestReport(documents=2, chunks=9, added=["a.txt"], skipped=[Skipped("/x/bad.pdf", "no text")])
     md = ingest_markdown(report, [Skipped("../evil.exe", "unsupported format '.exe'")])
     assert "1 added" in md and "`bad.pdf`: no text" in md and "`evil.exe`: unsupported" in md
+
+
+def test_a_card_shows_the_page_and_a_table():
+    ans = make_answer()
+    ans.citations[0].page, ans.citations[0].kind = 3, "table"
+    zh, en = sources_html(ans, "t1", "zh"), sources_html(ans, "t1", "en")
+    assert "第3页" in zh and "表格" in zh and "p. 3" in en and ">table<" in en
+    assert "第" not in sources_html(make_answer(), "t1", "zh").split("src-doc")[1][:80]  # no page: none shown
