@@ -73,6 +73,18 @@ class ArticleContext:
         first = next((c for c in self._pool(chunk, hits) if _article(c.section) == article), chunk)
         return first.text[:chars]
 
+    def after(self, chunk: Chunk, hits: list[Hit] = (), chars: int = 300) -> str:
+        """The text of ``chunk``'s article after it (the next passages), at most ``chars``."""
+        article, end, parts = _article(chunk.section), chunk.end, []
+        for c in self._pool(chunk, hits):
+            if _article(c.section) != article or c.end <= end:
+                continue
+            parts.append(c.text[max(0, end - c.start):])  # past the overlap
+            end = c.end
+            if sum(map(len, parts)) >= chars:
+                break
+        return "".join(parts)[:chars]
+
     def before(self, chunk: Chunk, hits: list[Hit] = ()) -> str:
         """The text of ``chunk``'s article before it (its section's earlier passages, nearest
         last), at most ``max_chars``: the index's passages when it can read them, else the
@@ -106,8 +118,10 @@ def evidence_for(hit: Hit, start: int, sentence: str, quote: str, article: Artic
     ch = hit.chunk
     before = article.before(ch, hits) + ch.text[:start]
     headings = " ".join(x for x in (ch.title, ch.section) if x)
-    return Evidence(quote, sentence, before, headings, ch.date or "", ch.text[start + len(sentence):],
-                    lead=article.lead(ch, hits))
+    after = ch.text[start + len(sentence):]
+    if len(after) < 200:
+        after += article.after(ch, hits)
+    return Evidence(quote, sentence, before, headings, ch.date or "", after, lead=article.lead(ch, hits))
 
 
 def ground_reply(constraints: Constraints, kind: str, reply: str, quotes: list[tuple[Hit, str]],

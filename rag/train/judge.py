@@ -27,12 +27,13 @@ from .trainer import TrainConfig, peak_rss_mb, train
 Log = Callable[[str], None]
 
 # a question and one sentence: shorter pairs than the reranker's (question + passage)
-JUDGE_CONFIG = TrainConfig(layers=4, max_length=112, max_query_tokens=40, group_size=6, batch_pairs=18,
-                           lr=5e-5, head_lr=1e-3)
+JUDGE_CONFIG = TrainConfig(layers=2, max_length=96, max_query_tokens=40, group_size=6, batch_pairs=18,
+                           lr=8e-5, head_lr=1e-3)
 
 
 def train_judge(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig = JUDGE_CONFIG, *, work: Path,
-                max_questions: int | None = None, held_out: float = 0.1, resume: bool = False,
+                max_questions: int | None = None, max_examples: int | None = None, held_out: float = 0.1,
+                resume: bool = False,
                 max_steps: int | None = None, card: bool = True, log: Log = lambda s: None) -> dict:
     """Build (or read back) the judge's examples, train, write the weights at ``out`` and the
     model card beside them. Returns the report (also written to ``work/report.json``)."""
@@ -56,6 +57,10 @@ def train_judge(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig = JU
         write_examples(saved, examples)
         stats_file.write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
     build_seconds = time.perf_counter() - t0
+    if max_examples and len(examples) > max_examples:  # a seeded share of the articles, whole
+        keep, _ = split_by_key(examples, 1 - max_examples / len(examples), cfg.seed + 1)
+        log(f"{len(keep)} of {len(examples)} examples kept (max_examples {max_examples}, whole articles)")
+        examples = keep
     train_set, valid = split_by_key(examples, held_out, cfg.seed)
     held_keys = {ex.key for ex in valid}
     paragraphs = read_paragraphs(corpus)
