@@ -36,6 +36,7 @@ Weights and thresholds are :class:`rag.config.ExtractiveSettings` (``Settings.ex
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Generator, Protocol
 
@@ -57,6 +58,7 @@ from .prompts import REFUSAL
 from .selector import FEATURES, SelectorModel, load_selector
 
 SELECTORS = ("learned", "rules")
+_PRONOUN_SUBJECT = re.compile(r"^[“\"「]?(?:他们|她们|他|她|其)")
 # words a "who wrote it?" question uses about the writing, not about the article it means
 _ABOUT_WRITING = frozenset(t for w in "作者 记者 报道 这篇文章 稿子 稿件 消息 新闻 撰写 撰稿 撰文 采写 署名 执笔 通讯员 谁写 写的"
                            .split() for t in tokenize(w, "bigram") if len(t) > 1)
@@ -440,7 +442,13 @@ class ExtractiveAnswerer:
         clauses that carry the answer; never a one-word fragment."""
         cross = query.lang != language(c.text)
         w = c.text if cross and len(c.text) <= 150 else self._window(c, query)
-        return w if len(squash(w)) >= self.settings.min_quote_chars else c.text
+        w = w if len(squash(w)) >= self.settings.min_quote_chars else c.text
+        if query.kind == "person" and c.start > 0 and _PRONOUN_SUBJECT.match(w) and not type_fit(query.asked, w):
+            # 他强调…: who "he" is was said in the sentence before; quote them together
+            prev = [(a, b) for a, b in split_sentences(c.hit.chunk.text) if b <= c.start]
+            if prev and type_fit(AskedFor("person"), c.hit.chunk.text[prev[-1][0]:prev[-1][1]]):
+                w = c.hit.chunk.text[prev[-1][0]:prev[-1][1]] + w
+        return w
 
     def _byline(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
         """Who wrote it: the byline of the signed passage whose article the question names best

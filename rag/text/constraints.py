@@ -102,7 +102,7 @@ _PLACE_SUFFIX = ("高新区", "新区", "开发区", "自贸区", "经开区", "
 _PREDICATE = (r"(?:分别)?(?:是|为|有|约|达|达到|大约|共|一共|总共|增长|增加|下降|减少|提高|提升|上涨|下跌|同比增长|"
               r"同比下降|占比|占)?了?(?:多少|几|多大|多高|多长|多久|多远|多重|多深)")
 _MEASURE_BEFORE = re.compile(r"([A-Za-z0-9\-" + CJK + r"]{1,16}?)" + _PREDICATE)
-_MEASURE_AFTER = re.compile(r"(?:多少|几)\s*(?:个|家|位|名|项|条|所|种|次|支|只|台|套|件|款|座|亿元|万元|元|亿|万|人)?"
+_MEASURE_AFTER = re.compile(r"(?:多少|几)\s*(个|家|位|名|项|条|所|种|次|支|只|台|套|件|款|座|人)"
                             r"([A-Za-z" + CJK + r"]{1,10})")
 # verbs that name a measure when asked about (研发投入是多少)
 _MEASURE_VERBS = set("投入 投资 收入 支出 占地 产能 消费 出口 进口 融资 营收 盈利 亏损 销售 销量 产量".split())
@@ -466,18 +466,18 @@ def _name_kind(tag: str, suffix: str) -> str:
 def _measures(q: str, names: list[Constraint], others: list[Constraint]) -> list[Constraint]:
     """What a number (or a thing) is asked of, where the question names it: GDP, 营收, 产值."""
     skip = {k for c in names + others for k in c.keys} | {c.text for c in names + others}
-    found: list[str] = []
+    found: list[tuple[str, str]] = []  # (measure, the measure word after 多少 that counts it, if so)
     for m in _MEASURE_BEFORE.finditer(q):
-        found.append(_noun_phrase(m.group(1), tail=True))
+        found.append((_noun_phrase(m.group(1), tail=True), ""))
     for m in _MEASURE_AFTER.finditer(q):
-        found.append(_noun_phrase(m.group(1), tail=False))
+        found.append((_noun_phrase(m.group(2), tail=False), m.group(1)))
     out = []
-    for w in found:
+    for w, unit in found:
         if not w or w in skip or any(w in s or s in w for s in skip if len(s) >= 2) or w in _GENERIC_MEASURE:
             continue
         if any(w.endswith(h) for h in _HEADS) or _SUFFIX.fullmatch(w):
             continue  # 企业, 项目: what the sector word before them qualifies, read as a qualifier
-        out.append(Constraint("measure", w, keys=_SYNONYMS.get(w, (w,))))
+        out.append(Constraint("measure", w, keys=_SYNONYMS.get(w, (w,)), group=unit and f"count:{unit}"))
     return out
 
 
@@ -564,8 +564,8 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
         if at >= 0:  # named shortly before: unless another company of its kind came in between (该公司 is that one)
             other = _sibling_name(c, lead[at + 2:], last=True) if c.kind == "org" else ""
             return Miss(c, other) if other else None
-        if any(_named(k, lead + " " + n["headings"]) for k in keys):
-            return None
+        if any(_named(k, lead + " " + n["headings"] + " " + n["lead"][:120]) for k in keys):
+            return None  # or the article's first lines (a news report names its subject once, at the top)
         if c.kind != "org" and any(_named(k, n["after"][:_NAME_LEAD]) for k in keys) \
                 and not _sibling_name(c, n["sentence"]):
             return None  # a place or person of the passage, named just after (北亚…其中一个定义…东北亚)
@@ -577,6 +577,10 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
         where = n["quote"] + n["sentence"]
         if any(_plain(k) in where for k in c.keys) or _fuzzy_in(c.text, where):
             return None
+        if c.group.startswith("count:"):  # 多少名专家: only a count of something else (20多名企业家) misses it
+            unit = c.group[6:]
+            m = re.search(rf"(?:\d+|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*{unit}([{CJK}]{{2,6}})", n["quote"])
+            return Miss(c, m.group(1)) if m else None
         return Miss(c, "")
     return None
 
@@ -586,7 +590,9 @@ def _fuzzy_in(word: str, text: str) -> bool:
     from .terms import jieba
 
     parts = [w for w in jieba().lcut(word) if len(w) >= 2]
-    return len(parts) >= 2 and all(p in text for p in parts)
+    if len(parts) == 1 and re.search(r"(?:总值|总额|值|额)$", word):  # 出口总值: 出口额, 出口总额
+        parts = [re.sub(r"(?:总值|总额|值|额)$", "", word), "额|值"]
+    return len(parts) >= 2 and all(re.search(p, text) if "|" in p else p in text for p in parts)
 
 
 def _date_words(iso: str) -> str:

@@ -1,6 +1,7 @@
 """A conversation in a real headless Chromium: a follow-up ("那去年呢？") is read as a new question,
 shown as read, and answered with a caveat, not with the previous answer. Needs `make browser`."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.test_app import QUESTION
 from tests.ui.test_browser import app, ask, lang, page, wait_text  # noqa: F401 - fixtures and helpers
@@ -20,4 +21,4 @@ def test_a_follow_up_is_read_shown_and_caveated(app, page, lang):  # noqa: F811
     bubble = page.locator("#chat .answer-caveat").last
     assert "2022" in bubble.inner_text() and bubble.is_visible()
     # the question box is usable again for the next question
-    assert page.locator("#question textarea").is_enabled()
+    expect(page.locator("#question textarea")).to_be_enabled(timeout=30_000)
