@@ -121,6 +121,8 @@ class Settings:
     # where things live
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
+    # knowledge bases other than the default one (index_dir + corpus_dir), conversations and feedback
+    data_dir: Path = Path("data")
     cache_dir: Path = field(default_factory=_default_cache_dir)
     # embedding model: DEFAULT_MODEL, a local sentence-transformers folder, or a hub name
     model: str = DEFAULT_MODEL
@@ -181,6 +183,7 @@ class Settings:
     port: int = 7860
     auth: str | None = None  # "user:password", required when host is not loopback
     max_upload_mb: int = 20
+    max_question_chars: int = 2000  # a longer question is refused with a message (UI)
 
     @property
     def chunker(self) -> ChunkerSettings:
@@ -193,7 +196,7 @@ class Settings:
 
 SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "limits": ReadLimits}
 # settings whose numbers must lie in a range: (lowest, highest), None for no bound
-RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
+RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "max_question_chars": (1, None), "embed_batch_size": (1, None),
           "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
           "max_segments": (1, None), "segment_deleted_max": (0.0, 1.0),

@@ -6,7 +6,7 @@ from ..types import Hit
 
 # The reply when the bulletins hold no answer (any answerer).
 REFUSAL = {
-    "zh": "抱歉，现有公告中没有找到能回答这个问题的内容。",
+    "zh": "抱歉，简报中没有找到能回答这个问题的内容。",
     "en": "Sorry, the bulletins do not contain an answer to this question.",
 }
 

@@ -14,6 +14,7 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry
 
 import tempfile  # noqa: E402
+from dataclasses import replace  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,12 +25,12 @@ import gradio as gr  # noqa: E402
 from ..config import Settings, SettingsError, check_k  # noqa: E402
 from ..ingest import SUPPORTED  # noqa: E402
 from ..search import MODES, Filters  # noqa: E402
-from ..text.dates import DateError  # noqa: E402
+from ..text.dates import DateError, parse_date  # noqa: E402
 from ..types import Skipped  # noqa: E402
 from .render import (conversation_markdown, doc_choices, documents_table, info_markdown,  # noqa: E402
-                     ingest_markdown, message_html, no_sources, plain_history, plain_text, searching,
-                     sources_html, turn_record)
-from .safety import check_exposure, is_inside, save_upload, settle_upload  # noqa: E402
+                     ingest_markdown, message_html, no_sources, plain_history, plain_text, problem_html,
+                     searching, sources_html, turn_record)
+from .safety import check_exposure, forget_upload, is_inside, save_upload, settle_upload  # noqa: E402
 from .texts import language_of, t, translations  # noqa: E402
 
 STAGES = ("read", "chunk", "embed", "write")
@@ -82,13 +83,41 @@ def uploads_dir(settings: Settings) -> Path:
     return Path(settings.corpus_dir) / "uploads"
 
 
+class Problem(ValueError):
+    """Something about a question or a request that the page says in its language (and that
+    locks nothing: the question box stays usable)."""
+
+
+def read_date(value: str, field: str, lang: str) -> str:
+    """A date box's value as an ISO date ("" when empty), or :class:`Problem` naming the box."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        key = "bad_date_relative" if "relative date" in str(exc) else "bad_date"
+        raise Problem(t(key, lang, field=t(field, lang), value=value, forms=t("date_forms", lang))) from None
+
+
 def make_filters(doc_ids, date_from: str, date_to: str, lang: str = "en") -> Filters:
     """Search filters from the settings controls; a date that cannot be read, or an end date
-    before the start date, is an error that lists the accepted forms (in the page's language)."""
+    before the start date, is a :class:`Problem` that lists the accepted forms (in the page's language)."""
+    lo, hi = read_date(date_from, "date_from", lang), read_date(date_to, "date_to", lang)
     try:
-        return Filters(doc_ids=tuple(doc_ids or ()), date_from=date_from or "", date_to=date_to or "")
-    except DateError as exc:
-        raise gr.Error(t("bad_date", lang, error=str(exc))) from None
+        return Filters(doc_ids=tuple(doc_ids or ()), date_from=lo, date_to=hi)
+    except DateError:
+        raise Problem(t("date_order", lang, date_from=date_from.strip(), date_to=date_to.strip())) from None
+
+
+def upload_of(f) -> tuple[str, str]:
+    """``(path, name as uploaded)`` of one file of the upload box: a Gradio file record (its
+    ``orig_name`` is what the user's file was called; Gradio's own copy drops characters such as
+    ``?``) or a path."""
+    if isinstance(f, dict):
+        path = f.get("path") or ""
+        return path, f.get("orig_name") or Path(path).name
+    return str(f), Path(str(f)).name
 
 
 def _lang(value) -> str:
@@ -115,68 +144,107 @@ class UI:
              doc_ids: list[str] | None, date_from: str, date_to: str, lang: str = "en",
              turns: dict | None = None) -> Iterator[tuple]:
         """Stream an answer (chat bubble HTML) and, at the end, its sources panel; the answer and
-        its sources are kept (``turns``) for the export."""
+        its sources are kept (``turns``) for the export. What is wrong with a question (a date
+        that cannot be read, a question too long, documents no longer there) is said in the
+        chat instead of an answer: nothing is raised, so the question box stays usable."""
         lang = _lang(lang)
         try:
-            k = check_k(k)
-        except SettingsError:
-            raise gr.Error(t("bad_k", lang, value=k)) from None
-        if mode not in MODES:
-            raise gr.Error(t("bad_mode", lang, value=mode))
-        filters = make_filters(doc_ids, date_from, date_to, lang)
+            filters, gone = self.check_question(message, k, mode, doc_ids, date_from, date_to, lang)
+        except Problem as exc:
+            yield problem_html(str(exc)), gr.skip(), gr.skip(), gr.skip()
+            return
+        filter_update = gr.skip()
+        notice = ""
+        if gone:
+            notice = problem_html(t("docs_gone", lang, names="、".join(gone) if lang == "zh" else ", ".join(gone))) + "\n\n"
+            filter_update = gr.update(choices=doc_choices(self.bot.documents()), value=list(filters.doc_ids))
         turn = uuid.uuid4().hex[:8]
-        stream = self.bot.stream(message, plain_history(history), k=k, mode=mode, filters=filters,
-                                 answerer=answerer)
-        text = ""
-        for piece in stream:
-            text += piece
-            yield message_html(text, turn, lang=lang), searching(lang), gr.skip()
-        answer = stream.answer
-        html = message_html(answer.text, turn, answer.note, lang)
+        try:
+            stream = self.bot.stream(message, plain_history(history), k=check_k(k), mode=mode, filters=filters,
+                                     answerer=answerer)
+            text = ""
+            for piece in stream:
+                text += piece
+                yield notice + message_html(text, turn, lang=lang), searching(lang), gr.skip(), filter_update
+            answer = stream.answer
+        except Exception as exc:  # noqa: BLE001 - said in the chat; the page stays usable
+            yield (problem_html(t("failed", lang), f"{type(exc).__name__}: {exc}", lang), no_sources(lang), gr.skip(),
+                   filter_update)
+            return
+        html = notice + message_html(answer.text, turn, answer.note, lang)
         turns = {**(turns or {}), plain_text(html): turn_record(answer)}
-        yield html, sources_html(answer, turn, lang), turns
+        yield html, sources_html(answer, turn, lang), turns, filter_update
 
-    def ingest(self, files: list[str] | None, lang: str = "en", doc_query: str = "",
+    def check_question(self, message: str, k, mode: str, doc_ids, date_from: str, date_to: str,
+                       lang: str) -> tuple[Filters, list[str]]:
+        """The filters for a question, and the chosen documents no longer in the index (left out);
+        :class:`Problem` when it cannot be asked as it is."""
+        most = self.settings.max_question_chars
+        if len(message or "") > most:
+            raise Problem(t("too_long", lang, n=len(message), most=most))
+        try:
+            check_k(k)
+        except SettingsError:
+            raise Problem(t("bad_k", lang, value=k)) from None
+        if mode not in MODES:
+            raise Problem(t("bad_mode", lang, value=mode))
+        filters = make_filters(doc_ids, date_from, date_to, lang)
+        if not filters.doc_ids:
+            return filters, []
+        known = {d.doc_id for d in self.bot.documents()}
+        kept = tuple(d for d in filters.doc_ids if d in known)
+        gone = [Path(d).name for d in filters.doc_ids if d not in known]
+        if gone and not kept:
+            raise Problem(t("docs_all_gone", lang))
+        return replace(filters, doc_ids=kept), gone
+
+    def ingest(self, files: list | None, lang: str = "en", doc_query: str = "",
                progress=gr.Progress()) -> tuple:
         """Copy uploads into the data folder and add them to the index, with a progress bar. An
-        upload the index cannot read does not stay in the data folder."""
+        upload the index cannot read does not stay in the data folder. ``files`` are Gradio's
+        file records (their ``orig_name`` is the name the user uploaded) or paths."""
         lang = _lang(lang)
         if not files:
-            raise gr.Error(t("choose_files", lang))
-        saved: list[Path] = []
+            return (t("choose_files", lang), None, *self.refresh(lang, doc_query))
+        saved: dict[Path, str] = {}  # where each upload went -> the name it was uploaded as
         refused: list[Skipped] = []
         for f in files:
-            result = save_upload(Path(f), Path(f).name, uploads_dir(self.settings),
-                                 self.settings.max_upload_mb * 1024 * 1024)
-            (refused if isinstance(result, Skipped) else saved).append(result)
+            path, name = upload_of(f)
+            result = save_upload(Path(path), name, uploads_dir(self.settings),
+                                 self.settings.max_upload_mb * 1024 * 1024, {p.name for p in saved})
+            if isinstance(result, Skipped):
+                refused.append(result)
+            else:
+                saved[result] = name
         report = None
         if saved:
             progress(0, desc=t("stage_read", lang))
             try:
-                report = self.bot.ingest(saved, progress=lambda stage, done, total: progress(
+                report = self.bot.ingest(list(saved), progress=lambda stage, done, total: progress(
                     (done, total), desc=t(f"stage_{stage}", lang) if stage in STAGES else stage,
                     unit=t("unit_passages" if stage == "embed" else "unit_steps", lang)))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - said in the status; nothing of it stays
                 for dest in saved:
                     settle_upload(dest, accepted=False)
-                raise gr.Error(t("ingest_failed", lang, error=exc)) from exc
+                return (t("ingest_failed", lang, error=exc), None, *self.refresh(lang, doc_query))
             failed = {s.path for s in report.skipped}
-            for dest in saved:
-                settle_upload(dest, accepted=str(dest) not in failed)
-        return (ingest_markdown(report, refused, lang), None, *self.refresh(lang, doc_query))
+            for dest, name in saved.items():
+                settle_upload(dest, accepted=str(dest) not in failed, original_name=name)
+        names = {dest.name: name for dest, name in saved.items()}
+        return (ingest_markdown(report, refused, lang, names), None, *self.refresh(lang, doc_query))
 
     def remove(self, doc_id: str | None, lang: str = "en", doc_query: str = "") -> tuple:
         """Remove a document from the index (and its file, when it was uploaded here)."""
         lang = _lang(lang)
         if not doc_id:
-            raise gr.Error(t("choose_doc", lang))
+            return (t("choose_doc", lang), *self.refresh(lang, doc_query))
         doc = next((d for d in self.bot.documents() if d.doc_id == doc_id), None)
-        if doc is None:
-            raise gr.Error(t("not_in_index", lang, doc_id=doc_id))
+        if doc is None:  # removed meanwhile (another page): say so, with fresh lists
+            return (t("not_in_index", lang, doc_id=doc_id), *self.refresh(lang, doc_query))
         report = self.bot.remove([doc_id])
         note = ""
         if doc.path and is_inside(doc.path, uploads_dir(self.settings)):
-            Path(doc.path).unlink(missing_ok=True)
+            forget_upload(Path(doc.path))
             note = t("file_deleted", lang)
         msg = t("removed", lang, doc_id=doc_id, documents=report.documents, chunks=report.chunks) + note
         return (msg, *self.refresh(lang, doc_query))
@@ -190,7 +258,7 @@ class UI:
         download link)."""
         lang = _lang(lang)
         when = time.strftime("%Y-%m-%d %H:%M")
-        path = self.exports / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.md"
+        path = self.exports / f"{t('export_name', lang)}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.md"
         path.write_text(conversation_markdown(history or [], turns or {}, lang, when), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
@@ -252,9 +320,10 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
                     ui.chat,
                     chatbot=chatbot,
                     textbox=gr.Textbox(placeholder=i18n("question_placeholder"),
-                                       elem_id="question", submit_btn=True, stop_btn=True, show_label=False),
+                                       elem_id="question", submit_btn=True, stop_btn=True, show_label=False,
+                                       label=i18n("question")),
                     additional_inputs=[k, mode, answerer, doc_filter, date_from, date_to, lang, turns],
-                    additional_outputs=[sources, turns],
+                    additional_outputs=[sources, turns, doc_filter],
                     api_name="chat", concurrency_limit=None, fill_height=False, autofocus=True)
                 with gr.Row():
                     export = gr.Button(i18n("export"), elem_id="export-btn", size="sm")
@@ -271,7 +340,7 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
 
         corpus_events = dict(concurrency_limit=1, concurrency_id="corpus")  # one writer; chat never waits
         lists = [doc_filter, to_remove, info, doc_table]
-        add.click(ui.ingest, [upload, lang, doc_query], [status, upload, *lists],
+        add.click(ui.ingest, [upload, lang, doc_query], [status, upload, *lists], preprocess=False,  # orig_name
                   api_name="ingest", show_progress_on=[status], **corpus_events)
         remove.click(ui.remove, [to_remove, lang, doc_query], [status, *lists],
                      api_name="remove", show_progress_on=[status], **corpus_events)

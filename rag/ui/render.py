@@ -14,10 +14,12 @@ from ..answering import best_sentence, char_overlap
 from ..text import MARKER, marker_numbers
 from ..text.chars import escape_controls
 from ..types import Answer, Citation, Document, Hit, IngestReport, Skipped
-from .texts import reason, t
+from .safety import safe_filename as safe_name
+from .texts import note_parts, reason, t
 
 NOTE_CLASS = "answer-note"
-
+DETAILS_CLASS = "note-details"
+PROBLEM_CLASS = "answer-problem"
 
 
 def esc(text: str) -> str:
@@ -54,12 +56,38 @@ def link_markers(text: str, turn: str, lang: str = "en") -> str:
     return "".join(out)
 
 
+def note_text(note: str, lang: str = "en") -> tuple[str, str]:
+    """An answer's note in ``lang`` and the original words kept aside for a details line ("" if none)."""
+    parts = note_parts(note, lang)
+    text = ("；" if lang == "zh" else "; ").join(p for p, _ in parts)
+    return text, "; ".join(d for _, d in parts if d)
+
+
+def note_html(note: str, lang: str = "en") -> str:
+    """The note under an answer (why it fell back, why it refused...) in ``lang``; words kept in
+    their original language go in a closed details line."""
+    text, details = note_text(note, lang)
+    if not text:
+        return ""
+    return f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(text)}</span>' + details_html(details, lang)
+
+
 def message_html(text: str, turn: str, note: str = "", lang: str = "en") -> str:
     """The chat bubble of an answer: linked markers, then the note (fallback reason...) if any."""
-    body = link_markers(text, turn, lang)
-    if note:
-        body += f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(note)}</span>'
-    return body
+    return link_markers(text, turn, lang) + note_html(note, lang)
+
+
+def details_html(details: str, lang: str = "en") -> str:
+    """Words kept in their original language (an error's text), in a closed details line."""
+    if not details:
+        return ""
+    return f'<details class="{DETAILS_CLASS}"><summary>{esc(t("details", lang))}</summary>{esc(details)}</details>'
+
+
+def problem_html(message: str, details: str = "", lang: str = "en") -> str:
+    """A chat bubble saying why a question was not asked or answered (a bad date, too long...):
+    not an answer, so the follow-up history and the export leave it out."""
+    return f'<span class="{PROBLEM_CLASS}">⚠️ {esc(message)}</span>' + details_html(details, lang)
 
 
 def plain_text(content) -> str:
@@ -68,7 +96,8 @@ def plain_text(content) -> str:
         content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
     if not isinstance(content, str):
         return ""
-    content = re.sub(rf'<span class="{NOTE_CLASS}">.*?</span>', "", content, flags=re.S)
+    content = re.sub(rf'<span class="(?:{NOTE_CLASS}|{PROBLEM_CLASS})">.*?</span>|<details class="{DETAILS_CLASS}">.*?</details>',
+                     "", content, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", "", content)).strip()
 
 
@@ -160,9 +189,14 @@ def human_size(n: int | None) -> str:
 def info_markdown(info: dict, lang: str = "en") -> str:
     """Which model and index are loaded, with their sizes (from ``Assistant.info()``)."""
     llm = info.get("llm") or "none"
+    index_type = info.get("index_type")
+    answerer = info.get("answerer")
     return t("info", lang, model=info.get("model"), dim=info.get("dim"), folder=info.get("folder"),
-             documents=info.get("documents"), chunks=info.get("chunks"), index_type=info.get("index_type"),
-             size=human_size(info.get("bytes")), answerer=info.get("answerer"),
+             documents=info.get("documents"), chunks=info.get("chunks"),
+             index_type=t("index_exact", lang) if index_type == "flat"
+             else t("index_approximate", lang, index_type=index_type),
+             size=human_size(info.get("bytes")),
+             answerer=t(f"answerer_word_{answerer}", lang) if answerer in ("extractive", "llm") else answerer,
              llm=t("none", lang) if llm == "none" else llm)
 
 
@@ -184,18 +218,35 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def ingest_markdown(report: IngestReport | None, refused: list[Skipped], lang: str = "en") -> str:
-    """What an upload did: documents added/updated/unchanged, and every skipped file with why."""
+def shown_name(path: str, names: dict[str, str]) -> str:
+    """A skipped file as the user knows it: the name it was uploaded as (``names``: saved name ->
+    uploaded name), else its file name; a record of a JSONL file (``file (record id)``) keeps its id."""
+    m = re.fullmatch(r"(.+) \((.+)\)", path)
+    file, record = (m.group(1), m.group(2)) if m and not Path(path).exists() else (path, "")
+    name = Path(file).name
+    name = names.get(name, name)
+    return f"{name} ({record})" if record and Path(record).name != Path(file).name else name
+
+
+def ingest_markdown(report: IngestReport | None, refused: list[Skipped], lang: str = "en",
+                    names: dict[str, str] | None = None) -> str:
+    """What an upload did: documents added/updated/unchanged, files saved under another name, and
+    every skipped file with why, each named as it was uploaded (``names``: saved name -> that name)."""
+    names = names or {}
     lines = []
     if report is not None:
         lines.append(t("updated", lang, seconds=report.seconds, added=len(report.added), updated=len(report.updated),
                        unchanged=len(report.unchanged), documents=report.documents, chunks=report.chunks))
         for doc_id, kept in report.duplicates.items():
-            lines.append(t("identical", lang, name=Path(doc_id).name, kept=kept))
+            lines.append(t("identical", lang, name=shown_name(doc_id, names), kept=shown_name(kept, names)))
     skipped = refused + (report.skipped if report is not None else [])
+    failed = {Path(s.path).name for s in skipped}
+    lines.extend(t("saved_as", lang, name=code(name), saved=code(saved)) for saved, name in names.items()
+                 if saved != safe_name(name) and saved not in failed)
     if skipped:
         lines.append(t("skipped", lang, n=len(skipped)))
-        lines.extend(f"- {code(Path(s.path).name)}: {html.escape(reason(s.reason, lang), quote=False)}" for s in skipped)
+        lines.extend(f"- {code(shown_name(s.path, names))}: {html.escape(reason(s.reason, lang), quote=False)}"
+                     for s in skipped)
     return "\n".join(lines) or t("nothing", lang)
 
 
@@ -254,8 +305,9 @@ def conversation_markdown(history: list, turns: dict, lang: str = "en", when: st
         n += 1
         record = turns.get(text) or {}
         out += [t("md_question", lang, n=n), _quote_block(question) if question else "", t("md_answer", lang), text]
-        if record.get("note"):
-            out.append(f"_{record['note']}_")
+        note, details = note_text(record.get("note", ""), lang)
+        if note:
+            out.append(f"_{note}_" + (f" ({details})" if details else ""))
         out.append(t("md_sources", lang))
         cites = record.get("citations") or []
         out.append("\n\n".join(source_markdown(c, lang) for c in cites) if cites else t("md_no_sources", lang))

@@ -3,7 +3,6 @@ names stay inside corpus/uploads/, and every message comes in the page's languag
 import os
 from pathlib import Path
 
-import gradio as gr
 import pytest
 
 from rag.index import Index
@@ -34,7 +33,7 @@ def no_progress(*args, **kwargs):
 
 def uploads(ui) -> list[str]:
     folder = Path(ui.settings.corpus_dir) / "uploads"
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
 
 
 def test_a_refused_upload_does_not_stay_in_uploads(ui, tmp_path):
@@ -69,20 +68,19 @@ def test_hostile_upload_names_stay_inside_uploads(ui, tmp_path, name):
     status, *_ = ui.ingest([src], "en", "", progress=no_progress)
     assert "1 added" in status
     folder = (Path(ui.settings.corpus_dir) / "uploads").resolve()
-    [saved] = list(folder.iterdir())
+    [saved] = [p for p in folder.iterdir() if p.name != ".names.json"]  # it records the name as uploaded
     assert saved.parent == folder and not saved.name.startswith(".")
     assert "\n" not in saved.name and "\x00" not in saved.name and "\u202e" not in saved.name
     assert not (tmp_path.parent / "escaped.txt").exists()
 
 
 def test_messages_follow_the_page_language(ui):
+    """Said in the status, in the page's language; nothing raised (an error would lock nothing
+    here, but its toast is Gradio's, titled in English)."""
     for lang, words in (("en", "Choose one or more files first."), ("zh", "请先选择一个或多个文件。")):
-        with pytest.raises(gr.Error, match=words):
-            ui.ingest([], lang, "", progress=no_progress)
-    with pytest.raises(gr.Error, match="请选择要移除的文档"):
-        ui.remove(None, "zh")
-    with pytest.raises(gr.Error, match="不在索引中"):
-        ui.remove("nope.txt", "zh")
+        assert ui.ingest([], lang, "", progress=no_progress)[0] == words
+    assert ui.remove(None, "zh")[0] == "请选择要移除的文档。"
+    assert "不在索引中" in ui.remove("nope.txt", "zh")[0]
     doc = next(d for d in Index.load(ui.settings.index_dir).documents if d.endswith("brief.md"))
     status, *_ = ui.remove(doc, "zh")
     assert status.startswith("**已移除**")

@@ -62,7 +62,7 @@ def test_chat_api_streams_linked_answer_and_sources(tmp_path):
     try:
         assert demo.local_url.startswith("http://127.0.0.1:")
         client = Client(demo.local_url, verbose=False)
-        reply, sources = client.predict("2023年引进了多少项目？", 3, "lexical", "extractive", ["doc.txt"],
+        reply, sources, *_ = client.predict("2023年引进了多少项目？", 3, "lexical", "extractive", ["doc.txt"],
                                         "2024/1/1", "", api_name="/chat")
         assert "311" in reply and 'href="#src-' in reply
         assert "<mark>" in sources and "青岛高新区" in sources

@@ -99,7 +99,7 @@ def test_conversation_exported_as_markdown_with_sources():
     cite = Citation(1, "d#0", "corpus/a.txt", "青岛高新区", "青岛高新区 > 开放引领", "新引进高质量项目311个。", 0.93,
                     "肖玲玲", "2024-01-05")
     first = Answer("q", "新引进高质量项目311个[1]。", [cite], note="LLM timed out; extractive answer shown")
-    refused = Answer("q", "抱歉，现有公告中没有找到能回答这个问题的内容。", refused=True)
+    refused = Answer("q", "抱歉，简报中没有找到能回答这个问题的内容。", refused=True)
     history = [{"role": "user", "content": "2023年引进了多少项目？"},
                {"role": "assistant", "content": message_html(first.text, "t1", first.note)},
                {"role": "user", "content": "火星上有企鹅吗？"},
@@ -137,7 +137,7 @@ def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
     from .test_handlers import FakeBot
 
     ui = UI(FakeBot(), load_settings(env={}))
-    *_, (html, sources, turns) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
+    *_, (html, sources, turns, *_) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
     assert "作者：肖玲玲" in sources and "来源 1" in html
     history = [{"role": "user", "content": "问题"}, {"role": "assistant", "content": html}]
     path = ui.export(history, turns, "zh")["value"]
