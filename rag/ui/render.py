@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import fields
 from pathlib import Path
 
 from ..answering import best_sentence, char_overlap
 from ..text import MARKER, marker_numbers
 from ..text.chars import escape_controls
-from ..types import Answer, Citation, Document, Hit, IngestReport, Skipped
+from ..types import Answer, Chunk, Citation, Document, Hit, IngestReport, Skipped
 from .safety import safe_filename as safe_name
 from .texts import note_parts, reason, t
 
@@ -188,16 +189,22 @@ def human_size(n: int | None) -> str:
 
 def info_markdown(info: dict, lang: str = "en") -> str:
     """Which model and index are loaded, with their sizes (from ``Assistant.info()``)."""
-    llm = info.get("llm") or "none"
+    if info is None:
+        return t("kb_empty_info", lang)
+    llm = llm_name(info.get("llm"))
     index_type = info.get("index_type")
-    answerer = info.get("answerer")
     return t("info", lang, model=info.get("model"), dim=info.get("dim"), folder=info.get("folder"),
              documents=info.get("documents"), chunks=info.get("chunks"),
              index_type=t("index_exact", lang) if index_type == "flat"
              else t("index_approximate", lang, index_type=index_type),
-             size=human_size(info.get("bytes")),
-             answerer=t(f"answerer_word_{answerer}", lang) if answerer in ("extractive", "llm") else answerer,
-             llm=t("none", lang) if llm == "none" else llm)
+             size=human_size(info.get("bytes")), llm=llm or t("none", lang))
+
+
+def llm_name(described: str | None) -> str:
+    """The LLM's model name from ``Assistant.info()["llm"]`` (``name @ endpoint``), without the
+    endpoint's address (a page shows no server addresses); "" for none."""
+    name = (described or "").split(" @ ")[0].strip()
+    return "" if name == "none" else name
 
 
 def doc_choices(documents: list[Document]) -> list[tuple[str, str]]:
@@ -265,10 +272,37 @@ def documents_table(documents: list[Document], passages: dict[str, int], query: 
 
 
 # ---------------------------------------------------------------- the exported conversation
-def turn_record(answer: Answer) -> dict:
-    """What the export needs of one answer (plain data: it is kept in the page's session)."""
-    return {"text": answer.text, "note": answer.note, "refused": answer.refused,
-            "citations": [c.to_dict() for c in answer.citations]}
+def turn_record(answer: Answer, turn: str = "", question: str = "") -> dict:
+    """One answer as plain data (kept in the page's session for the export, and in the
+    conversation's history): its text, note and citations, each citation with the passage it
+    quotes and where that lies in its document (``start``, ``end``, ``page``: 0 when unknown)."""
+    hits = {h.chunk.chunk_id: h.chunk for h in answer.passages}
+
+    def cited(c: Citation) -> dict:
+        chunk = hits.get(c.chunk_id)
+        where = ({"passage": chunk.text, "start": chunk.start, "end": chunk.end, "page": getattr(chunk, "page", 0)}
+                 if chunk is not None else {})
+        return {**c.to_dict(), **where}
+
+    return {"id": turn, "question": question or answer.question, "text": answer.text, "note": answer.note,
+            "refused": answer.refused, "lang": answer.lang, "backend": answer.backend,
+            "search_query": answer.search_query, "caveat": getattr(answer, "caveat", ""),
+            "citations": [cited(c) for c in answer.citations]}
+
+
+CITATION_FIELDS = {f.name for f in fields(Citation)}
+
+
+def answer_of(record: dict) -> Answer:
+    """The :class:`Answer` a :func:`turn_record` was made from, as far as the page needs it (its
+    citations, and the passages they quote)."""
+    cites = [Citation(**{k: v for k, v in c.items() if k in CITATION_FIELDS}) for c in record.get("citations") or []]
+    passages = [Hit(Chunk(c["chunk_id"], c["doc_id"], c["passage"], start=c.get("start", 0), end=c.get("end", 0)),
+                    c.get("n", 0), c.get("score", 0.0), c.get("score", 0.0))
+                for c in record.get("citations") or [] if c.get("passage")]
+    return Answer(record.get("question", ""), record.get("text", ""), cites, passages, refused=record.get("refused", False),
+                  note=record.get("note", ""), lang=record.get("lang", "zh"), backend=record.get("backend", "extractive"),
+                  search_query=record.get("search_query", ""))
 
 
 def _quote_block(text: str) -> str:

@@ -17,7 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # the page (Gradio i18n)
     "title": ("## bulletin-rag · ask the news bulletins", "## bulletin-rag · 向新闻简报提问"),
     "sidebar": ("Settings and documents", "设置与文档"),
-    "search_settings": ("### Search settings", "### 检索设置"),
+    "search_settings": ("Search settings", "检索设置"),
     "k": ("Passages to search (k)", "检索段落数 (k)"),
     "mode": ("Retrieval mode", "检索方式"),
     "mode_hybrid": ("hybrid (meaning + words)", "混合（语义 + 词语）"),
@@ -51,6 +51,61 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export": ("Export conversation (Markdown)", "导出对话（Markdown）"),
     "export_file": ("Conversation with its sources", "对话及其来源"),
     "export_name": ("conversation", "对话记录"),
+    # knowledge bases
+    "kb_title": ("### Knowledge base", "### 知识库"),
+    "kb": ("Knowledge base", "知识库"),
+    "kb_default": ("Bulletins", "简报"),
+    "kb_manage": ("Create, rename or delete", "新建、重命名或删除"),
+    "kb_name": ("Name", "名称"),
+    "kb_name_placeholder": ("e.g. Project files", "例如：项目资料"),
+    "kb_create": ("Create", "新建"),
+    "kb_rename": ("Rename", "重命名"),
+    "kb_delete": ("Delete", "删除"),
+    "kb_created": ("Created **{name}**: upload its documents under Documents.", "已新建 **{name}**：请在“文档”中上传它的文档。"),
+    "kb_renamed": ("Renamed to **{name}**.", "已改名为 **{name}**。"),
+    "kb_deleted": ("Deleted **{name}** with its index, uploads and conversations.",
+                   "已删除 **{name}**，连同它的索引、上传的文件和对话。"),
+    "kb_delete_confirm": ("To delete **{name}** with its index and uploads, type its name in the box, then press Delete.",
+                          "要删除 **{name}**（连同索引和上传的文件），请在名称框中输入它的名称，再点“删除”。"),
+    "kb_not_found": ("There is no knowledge base “{name}” any more.", "知识库“{name}”已不存在。"),
+    "kb_empty_name": ("Type a name first.", "请先输入名称。"),
+    "kb_long_name": ("A name has at most {most} characters.", "名称最多 {most} 个字符。"),
+    "kb_name_taken": ("There is already a knowledge base named “{name}”.", "已有名为“{name}”的知识库。"),
+    "kb_default_kept": ("The default knowledge base is the configured index: it is not deleted (remove its documents "
+                        "instead).", "默认知识库就是配置的索引，不能删除（可以移除其中的文档）。"),
+    "kb_empty": ("This knowledge base has no documents yet: upload some under Documents.",
+                 "这个知识库还没有文档：请先在“文档”中上传。"),
+    "kb_empty_info": ("**Index:** none yet: the first upload builds it.", "**索引：** 还没有，第一次上传时建立。"),
+    # conversations
+    "history_title": ("### Conversations", "### 对话记录"),
+    "new_chat": ("New conversation", "新对话"),
+    "history": ("Earlier conversations", "以前的对话"),
+    "conv_manage": ("Rename or delete this conversation", "重命名或删除当前对话"),
+    "conv_name": ("Title", "标题"),
+    "conv_rename": ("Rename", "重命名"),
+    "conv_delete": ("Delete", "删除"),
+    "conv_renamed": ("Renamed.", "已重命名。"),
+    "conv_deleted": ("Deleted “{title}”.", "已删除“{title}”。"),
+    "conv_none": ("Open or start a conversation first.", "请先打开或开始一个对话。"),
+    "conv_gone": ("That conversation was deleted meanwhile.", "这个对话已被删除。"),
+    # feedback on an answer
+    "fb_title": ("**What should this answer have been?** (optional) · {question}", "**正确的回答应该是什么？**（可不填）· {question}"),
+    "fb_correction": ("The right answer", "正确的回答"),
+    "fb_correction_placeholder": ("what the bulletins say", "简报中的说法"),
+    "fb_refuse": ("It should have said that the bulletins do not answer this", "应该回答：简报中没有答案"),
+    "fb_docs": ("Documents that hold the right answer", "含有正确回答的文档"),
+    "fb_save": ("Save", "保存"),
+    "fb_up": ("👍 kept. Thank you.", "👍 已记录，谢谢。"),
+    "fb_down": ("👎 kept. If you know it, say what the answer should have been.", "👎 已记录。如果知道，请写下正确的回答。"),
+    "fb_saved": ("Saved: `rag feedback export` turns it into a question for `rag eval`.",
+                 "已保存：`rag feedback export` 会把它变成 `rag eval` 的一道题。"),
+    "fb_nothing": ("Write the right answer, or tick the box, first.", "请先写下正确的回答，或勾选上面一项。"),
+    "fb_gone": ("That answer is no longer kept (its conversation was deleted).", "这个回答已不在记录中（所在对话已删除）。"),
+    "fb_not_answer": ("Only answers can be rated.", "只能评价回答。"),
+    "uploading": ("Uploading {n} file(s)…", "正在上传 {n} 个文件……"),
+    "liked": ("Liked", "已赞"),
+    "disliked": ("Disliked", "已踩"),
+    "upload_too_large": ("Not uploaded: larger than {mb} MB: {names}", "没有上传，文件超过 {mb} MB：{names}"),
     # the table's columns
     "col_title": ("Title", "标题"),
     "col_date": ("Date", "日期"),
@@ -70,13 +125,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     # the index summary
     "info": ("**Model:** `{model}` ({dim}-dim vectors)  \n"
              "**Index:** `{folder}`: {documents} documents, {chunks} passages, {index_type}, {size} on disk  \n"
-             "**Answerer:** {answerer} · **LLM:** {llm}",
+             "**LLM:** {llm}",
              "**模型：** `{model}`（{dim} 维向量）  \n"
              "**索引：** `{folder}`：{documents} 篇文档，{chunks} 个段落，{index_type}，占用 {size}  \n"
-             "**回答方式：** {answerer} · **大模型：** {llm}"),
+             "**大模型：** {llm}"),
     "none": ("none", "无"),
-    "answerer_word_extractive": ("extractive", "摘录"),
-    "answerer_word_llm": ("LLM", "大模型"),
     "index_exact": ("exact (flat)", "精确检索"),
     "index_approximate": ("approximate ({index_type})", "近似检索（{index_type}）"),
     # ingest and removal
@@ -116,9 +169,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "too_long": ("The question is too long ({n:,} characters; at most {most:,}). Shorten it and ask again.",
                  "问题太长（{n:,} 个字符，最多 {most:,} 个），请缩短后再问。"),
     "docs_gone": ("No longer in the index, left out of the filter: {names}.", "这些文档已不在索引中，已从筛选中去掉：{names}。"),
-    "docs_all_gone": ("None of the documents chosen under “Only these documents” is in the index any more: "
-                      "choose others, or clear the filter.",
-                      "“只在这些文档中检索”所选的文档都已不在索引中：请另选文档，或清空这一项。"),
+    "docs_all_gone": ("None of the documents chosen under “Only these documents” is in the index any more; "
+                      "that filter is cleared now: ask again to search every document.",
+                      "“只在这些文档中检索”所选的文档都已不在索引中，这一项已清空：再问一次即在全部文档中检索。"),
     "failed": ("This question could not be answered (see the details).", "这个问题没能得到回答（原因见详情）。"),
     "error_title": ("Error", "出错了"),
     "warning_title": ("Note", "提示"),
@@ -138,6 +191,10 @@ TEXTS: dict[str, tuple[str, str]] = {
 # Gradio's own words that its Chinese lacks (its keys, translated here; it shows the key otherwise)
 GRADIO_TEXTS: dict[str, tuple[str, str]] = {
     "common.complete": ("Done", "完成"),
+    "common.upload": ("Upload", "上传"),
+    "chatbot.complete": ("Done", "完成"),
+    "chatbot.copy_message": ("Copy message", "复制这条消息"),
+    "chatbot.copied_message": ("Copied", "已复制"),
 }
 
 # Why a file was skipped (the readers write English): the known reasons, in Chinese.

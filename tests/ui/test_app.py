@@ -126,9 +126,8 @@ def test_questions_are_answered_while_an_upload_is_ingesting(app, tmp_path):
     ingest_done: list[float] = []
     waiter = threading.Thread(target=lambda: (job.result(timeout=600), ingest_done.append(time.monotonic())))
     waiter.start()
-    while not job.done():  # wait for the ingest to be under way (files read, passages cut)
-        data = job.status().progress_data
-        if data and any(u.desc in ("Cutting into passages", "Embedding passages") for u in data):
+    while not job.done():  # wait for the ingest to be under way (files read, passages cut): the status says so
+        if any(str(out[0]).startswith(("Cutting into passages", "Embedding passages")) for out in job.outputs()):
             break
         assert time.monotonic() - t0 < 120, "ingest did not start"
         time.sleep(0.02)

@@ -17,6 +17,7 @@ class FakeBot:
     """Answers every question the same way, instantly; records what it was asked."""
 
     llm = None
+    index = None  # it has one (the library asks)
 
     def __init__(self):
         self.asked = []
@@ -56,7 +57,7 @@ def test_chat_api_streams_linked_answer_and_sources(tmp_path):
     from rag.ui.app import launch
 
     assert os.environ.get("GRADIO_ANALYTICS_ENABLED") == "False"
-    settings = load_settings(env={}, port=free_port(), corpus_dir=tmp_path / "corpus")
+    settings = load_settings(env={}, port=free_port(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
     bot = FakeBot()
     demo = launch(bot, settings, block=False, quiet=True)
     try:
@@ -76,11 +77,11 @@ def test_chat_api_streams_linked_answer_and_sources(tmp_path):
         demo.close()
 
 
-def test_chat_never_waits_for_corpus_changes():
+def test_chat_never_waits_for_corpus_changes(tmp_path):
     from rag.config import load_settings
     from rag.ui.app import build_app
 
-    demo = build_app(FakeBot(), load_settings(env={}))
+    demo = build_app(FakeBot(), load_settings(env={}, data_dir=tmp_path))
     fns = {fn.api_name: fn for fn in demo.fns.values()}
     assert fns["chat"].concurrency_limit is None and fns["_submit_fn"].concurrency_limit is None
     assert fns["ingest"].concurrency_limit == fns["remove"].concurrency_limit == 1
@@ -102,7 +103,8 @@ def test_login_from_settings_is_enforced(tmp_path):
     from rag.config import load_settings
     from rag.ui.app import launch
 
-    settings = load_settings(env={"RAG_AUTH": "alice:wonder:land"}, port=free_port(), corpus_dir=tmp_path / "c")
+    settings = load_settings(env={"RAG_AUTH": "alice:wonder:land"}, port=free_port(), corpus_dir=tmp_path / "c",
+                             data_dir=tmp_path / "data")
     demo = launch(FakeBot(), settings, block=False, quiet=True)
     try:
         assert httpx.get(demo.local_url + "config").status_code == 401

@@ -117,17 +117,20 @@ def test_conversation_exported_as_markdown_with_sources():
     assert conversation_markdown([], {}, "zh").endswith("（尚未提问）\n")
 
 
-def test_the_page_learns_its_language_when_it_loads():
+def test_the_page_learns_its_language_when_it_loads(tmp_path):
     from rag.config import load_settings
     from rag.ui.app import UI
 
     from .test_handlers import FakeBot
 
-    ui = UI(FakeBot(), load_settings(env={}))
+    ui = UI(FakeBot(), load_settings(env={}, data_dir=tmp_path))
     for header, lang, words in (("zh-CN,zh;q=0.9", "zh", "回答的来源显示在这里"), ("en-GB", "en", "Sources of the answer")):
-        out = ui.on_load("", SimpleNamespace(headers={"accept-language": header}))
-        assert out[0] == lang and words in out[5]
-        assert out[4]["headers"][0] == t("col_title", lang)
+        lang_, session, kbs, *_, table, history, chat, _, _, turns, sources, _, status, rules = ui.on_load(
+            "", None, SimpleNamespace(headers={"accept-language": header}))
+        assert lang_ == lang and words in sources and session == {"kb": "default", "conversation": ""}
+        assert table["headers"][0] == t("col_title", lang) and chat["value"] == [] and turns == {}
+        assert kbs["choices"] == [(t("kb_default", lang), "default")] and history["choices"] == []
+        assert status == t("upload_help", lang) and 'data-max="20971520"' in rules
 
 
 def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
@@ -136,7 +139,7 @@ def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
 
     from .test_handlers import FakeBot
 
-    ui = UI(FakeBot(), load_settings(env={}))
+    ui = UI(FakeBot(), load_settings(env={}, data_dir=tmp_path))
     *_, (html, sources, turns, *_) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
     assert "作者：肖玲玲" in sources and "来源 1" in html
     history = [{"role": "user", "content": "问题"}, {"role": "assistant", "content": html}]
