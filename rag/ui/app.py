@@ -66,8 +66,11 @@ a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 #page-title h2 { margin: 0; }
 #history .wrap { flex-direction: column; align-items: stretch; gap: 4px; }
 #history label { width: 100%; }
-#upload .filename { display: block; overflow: visible; word-break: break-all; }
-#upload .filename .stem, #upload .filename .ext { display: inline; white-space: normal; overflow: visible; }
+/* a file's whole name, wrapped (Gradio cuts a long one short with an ellipsis); font-size 0 drops the
+   space between its name and extension */
+#upload .filename { display: block; overflow: visible; word-break: break-all; font-size: 0; }
+#upload .filename .stem, #upload .filename .ext { display: inline; white-space: normal; overflow: visible;
+                                                  font-size: var(--text-md); }
 /* Gradio's own progress words ("processing", "queue: 1/2", timers) are English only: the page says
    how far things are in its own words (the ingest status, the chat's pending answer) */
 .wrap .progress-text.meta-text, .wrap .progress-text.meta-text-center { display: none !important; }
@@ -378,8 +381,10 @@ class UI:
             where = {"stage": "read", "done": 0, "total": 0}
             job = IngestJob(bot, list(saved), where)
             try:
-                while not job.wait(0.5):
+                while True:
                     yield (progress_text(where, lang), gr.skip(), *(gr.skip(),) * 5)
+                    if job.wait(0.5):
+                        break
                 report = job.report()
             except Exception as exc:  # noqa: BLE001 - said in the status; nothing of it stays
                 yield (problem_html(t("ingest_failed", lang), f"{type(exc).__name__}: {exc}", lang), None,

@@ -460,3 +460,52 @@ def test_a_thumbs_down_with_a_correction_is_exported_and_evaluated(app, page, tm
     scored = rows["青岛高新区高新技术企业有多少家？"]
     assert scored["answerable"] and scored["metrics"]["hit@1"] == 1.0 and scored["kind"] == "corrected"
     assert not rows["2023年青岛高新区新引进本科以上产业人才多少人？"]["answerable"]  # a refusal case
+
+
+def in_view(page, selector: str) -> None:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and \
+        box["x"] + box["width"] <= size["width"], f"{selector} at {box}, outside {size}"
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def test_layout_fits_a_small_window(app, page, tmp_path, lang):
+    """At 1024x700 the question box is in view; a long file name shows whole; the ingest's progress
+    is said in the status, overlapping nothing."""
+    page.set_viewport_size({"width": 1024, "height": 700})
+    start(page, app)
+    in_view(page, "#question textarea")
+    ask(page, QUESTION, "311")
+    in_view(page, "#question textarea")
+
+    long = tmp_path / "青岛高新区2024年第一季度重点项目建设进展情况通报（修订稿）第二版.txt"
+    seed = [p for p in Path(SEED_ID).read_text(encoding="utf-8").splitlines() if p.strip()]
+    long.write_text("长名通报\n\n" + "\n\n".join(f"长名{lang}第{i}段：{p}" for i, p in enumerate(seed * 2)), encoding="utf-8")
+    upload(page, long)
+    page.locator("#upload").screenshot(path=str(shots_dir(tmp_path) / f"screenshot-upload-name{suffix(lang)}.png"))
+    name = page.locator("#upload .filename").first
+    assert re.sub(r"\s+", "", name.inner_text()) == long.name  # all of it, no ellipsis
+    assert page.evaluate("el => [...el.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)",
+                         name.element_handle())
+    page.click("#add-docs")
+    said = set()
+    while not any(w in page.inner_text("#ingest-status") for w in ("Index updated", "索引已更新")):
+        said.add(page.inner_text("#ingest-status"))
+        rects = page.evaluate("""() => Object.fromEntries(["#ingest-status", "#add-docs", "#remove-doc", "#upload"]
+            .map(s => { const r = document.querySelector(s).getBoundingClientRect();
+                        return [s, {x: r.x, y: r.y, width: r.width, height: r.height}]; }))""")  # all at once
+        for other in ("#add-docs", "#remove-doc", "#upload"):
+            assert not overlaps(rects["#ingest-status"], rects[other]), (other, rects)
+        assert not page.locator(".progress-text:visible, .progress-level:visible").count()
+        page.wait_for_timeout(200)
+    stages = ("Reading files", "Cutting into passages", "Embedding passages", "Writing the index") if lang == "en" \
+        else ("读取文件", "切分段落", "计算段落向量", "写入索引")
+    assert any(s.startswith(stages) for s in said), said  # how far it got, in the page's words
+    page.locator("#ingest-status").screenshot(path=str(tmp_path / "status.png"))
+    in_view(page, "#question textarea")
+    only_chinese(page, lang, SEED_ID, long.name, f"corpus/uploads/{long.name}")

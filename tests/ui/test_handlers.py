@@ -1,5 +1,6 @@
 """The app wiring with a stand-in assistant (no model): the chat API, corpus events, theme, login."""
 import os
+from types import SimpleNamespace
 import socket
 
 import pytest
@@ -114,3 +115,30 @@ def test_login_from_settings_is_enforced(tmp_path):
         assert "311" in client.predict("问题", api_name="/chat")[0]
     finally:
         demo.close()
+
+
+class LLMBot(FakeBot):
+    """A stand-in with an LLM at an endpoint on the network."""
+
+    llm = SimpleNamespace(model_name="qwen2.5:7b", openai_api_base="http://10.1.2.3:11434/v1")
+
+    def info(self):
+        return {**super().info(), "llm": "qwen2.5:7b @ http://10.1.2.3:11434/v1", "answerer": "extractive"}
+
+
+def test_the_llm_is_named_without_its_address(tmp_path):
+    """The answerer option and the summary name the model, never the endpoint; the summary does
+    not say which answerer answers (the option does), so choosing the LLM leaves nothing stale."""
+    import json
+
+    from rag.config import load_settings
+    from rag.ui.app import UI, build_app
+
+    settings = load_settings(env={}, data_dir=tmp_path)
+    demo = build_app(LLMBot(), settings)
+    shown = json.dumps([demo.get_config_file(), demo.i18n_instance.translations_dict], ensure_ascii=False, default=str)
+    assert "10.1.2.3" not in shown and "LLM: qwen2.5:7b" in shown and "大模型：qwen2.5:7b" in shown
+    for lang in ("en", "zh"):
+        info = UI(LLMBot(), settings).on_load("", None, SimpleNamespace(headers={"accept-language": lang}))[6]
+        assert "qwen2.5:7b" in info and "10.1.2.3" not in info
+        assert not any(w in info for w in ("extractive", "Answerer", "摘录", "回答方式"))
