@@ -32,6 +32,7 @@ from ..text.dates import DateError, parse_date  # noqa: E402
 from ..types import Skipped  # noqa: E402
 from ..workspace import DEFAULT_KB, KBError  # noqa: E402
 from .library import Library, settings_record  # noqa: E402
+from .original import original_html  # noqa: E402
 from .render import (answer_of, conversation_markdown, doc_choices, documents_table, esc,  # noqa: E402
                      info_markdown, ingest_markdown, llm_name, message_html, no_sources, plain_history, plain_text,
                      problem_html, searching, sources_html, turn_record)
@@ -64,13 +65,28 @@ a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .note-details { font-size: .8em; color: var(--body-text-color-subdued); }
 .upload-refused:not(:empty) { color: var(--error-text-color, #b91c1c); font-size: .9em; padding: 4px 0; }
 #page-title h2 { margin: 0; }
-#history .wrap { flex-direction: column; align-items: stretch; gap: 4px; }
+#history .wrap { flex-direction: column; align-items: stretch; gap: 4px; max-height: 40vh; overflow-y: auto;
+                 flex-wrap: nowrap; }
 #history label { width: 100%; }
 /* a file's whole name, wrapped (Gradio cuts a long one short with an ellipsis); font-size 0 drops the
    space between its name and extension */
 #upload .filename { display: block; overflow: visible; word-break: break-all; font-size: 0; }
 #upload .filename .stem, #upload .filename .ext { display: inline; white-space: normal; overflow: visible;
                                                   font-size: var(--text-md); }
+/* the original of a cited passage */
+.orig-view { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin-top: 10px;
+             background: var(--background-fill-primary); }
+.orig-head { display: flex; justify-content: space-between; gap: 8px; font-weight: 600; margin-bottom: 6px; }
+.orig-close { font-weight: 400; font-size: .85em; }
+.orig-text { white-space: pre-wrap; line-height: 1.7; max-height: 70vh; overflow-y: auto; }
+.orig-text mark.orig-passage { background: #fff3c4; color: inherit; }
+.orig-text mark.orig-quote { background: #ffd54a; color: inherit; }
+.orig-page { position: relative; }
+.orig-page img { width: 100%; display: block; border: 1px solid var(--border-color-primary); }
+.orig-box { position: absolute; border: 2px solid #e8590c; background: rgba(255, 213, 74, .35); border-radius: 2px; }
+.orig-where, .orig-note { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+a.open-original { margin-left: 6px; }
+#open-request, #open-btn { display: none !important; }
 /* Gradio's own progress words ("processing", "queue: 1/2", timers) are English only: the page says
    how far things are in its own words (the ingest status, the chat's pending answer) */
 .wrap .progress-text.meta-text, .wrap .progress-text.meta-text-center { display: none !important; }
@@ -91,6 +107,23 @@ document.addEventListener("click", function (event) {
   document.querySelectorAll(".src-card.active").forEach(function (c) { c.classList.remove("active"); });
   card.classList.add("active");
   card.scrollIntoView({behavior: "smooth", block: "center"});
+}, true);
+
+// "Open the original" on a source card: a hidden button asks the server to render it into #original
+// (the button's event reads which source from window.bulletinRagOpen)
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest("a.open-original, a.orig-close") : null;
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  if (link.classList.contains("orig-close")) {
+    var view = link.closest(".orig-view");
+    if (view) view.style.display = "none";
+    return;
+  }
+  window.bulletinRagOpen = link.dataset.open;
+  var button = document.querySelector("#open-btn");
+  if (button) button.click();
 }, true);
 
 // A file over the upload limit is refused before it is sent, with the page's own message
@@ -224,7 +257,7 @@ class UI:
         chat = gr.update(value=messages, placeholder=t("chat_placeholder", lang))
         return (session, self.kb_choices(kb.id, lang), *self.refresh(lang, doc_query, kb.id),
                 self.history_choices(kb.id, session["conversation"]), chat, messages, messages, turns, sources,
-                gr.update(visible=False))
+                gr.update(visible=False), "")
 
     def kb_choices(self, kb_id: str, lang: str) -> dict:
         return gr.update(choices=[(kb.name or t("kb_default", lang), kb.id) for kb in self.library.kbs.list()],
@@ -503,6 +536,24 @@ class UI:
         self.library.history.delete(conv.id)
         return (*self.view(session.get("kb"), "", lang, doc_query), t("conv_deleted", lang, title=conv.title))
 
+    # ------------------------------------------------------------ the original
+    def open_original(self, request: str, lang: str, session: dict | None = None) -> str:
+        """The original of source ``n`` of an answer (``request``: ``turn:n``, then a stamp): the
+        document at the passage, the quote marked; a PDF's page as an image, the quote boxed."""
+        lang = _lang(lang)
+        turn_id, _, n = (request or "").split("#")[0].rpartition(":")
+        turn = self.library.history.turn(turn_id)
+        cited = next((c for c in (turn.answer.get("citations") or [] if turn else []) if str(c.get("n")) == n), None)
+        if cited is None:
+            return f'<div class="orig-view"><div class="orig-note">{esc(t("fb_gone", lang))}</div></div>'
+        try:
+            bot = self.library.bot(turn.options.get("kb") or (session or {}).get("kb"))
+        except KBError:
+            bot = None
+        index = getattr(bot, "index", None)
+        doc = index.documents.get(cited.get("doc_id", "")) if index is not None else None
+        return original_html(doc, cited, lang)
+
     # ------------------------------------------------------------ feedback
     def rate(self, turns: dict | None, lang: str, session: dict | None, like: gr.LikeData) -> tuple:
         """👍 or 👎 on an answer, kept with what produced it; a 👎 opens the correction form
@@ -689,6 +740,9 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300, elem_id="sources-col"):
                 gr.Markdown(i18n("sources_title"))
                 sources.render()
+                original = gr.HTML("", elem_id="original")
+                open_request = gr.Textbox("", elem_id="open-request", show_label=False)  # hidden by CSS: which source
+                open_button = gr.Button("", elem_id="open-btn")  # hidden by CSS: pressed by the link's script
         with gr.Accordion(i18n("doc_table"), open=False, elem_id="doc-table-box"):
             doc_query = gr.Textbox("", label=i18n("doc_filter"), placeholder=i18n("doc_filter_placeholder"),
                                    elem_id="doc-query")
@@ -700,7 +754,7 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
         quick = dict(api_visibility="private", queue=False, show_progress="hidden")
         lists = [doc_filter, to_remove, fb_docs, info, doc_table]
         view = [session, kb_select, *lists, history, chatbot, chat.chatbot_state, chat.chatbot_value, turns, sources,
-                fb_box]
+                fb_box, original]
         add.click(ui.ingest, [upload, lang, doc_query, session], [status, upload, *lists],
                   preprocess=False,  # the files' records: their orig_name is the name the user uploaded
                   api_name="ingest", show_progress="hidden", **corpus_events)  # its own progress, in the status
@@ -724,6 +778,10 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
                      [fb_box, fb_title, fb_correction, fb_refuse, fb_docs, fb_turn, feedback_status], **quick)
         fb_save.click(ui.save_feedback, [fb_turn, fb_correction, fb_refuse, fb_docs, lang], [fb_box, feedback_status],
                       **quick)
+        open_button.click(ui.open_original, [open_request, lang, session], [original], **quick,
+                          js="(request, lang, session) => [window.bulletinRagOpen || '', lang, session]").then(
+            None, js="() => { const m = document.querySelector('#original .orig-quote, #original .orig-box');"
+                     " if (m) m.scrollIntoView({behavior: 'smooth', block: 'center'}); }")
         demo.load(ui.on_load, [doc_query, session], [lang, *view, status, upload_rules], **quick)
     return demo
 

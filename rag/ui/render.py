@@ -164,7 +164,9 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}</div></div>')
+            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}'
+            f'<a class="open-original" href="#" data-open="{esc(turn)}:{c.n}">{esc(t("open_original", lang))}</a>'
+            f'</div></div>')
 
 
 def sources_html(answer: Answer, turn: str, lang: str = "en") -> str:

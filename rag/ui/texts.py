@@ -106,6 +106,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "liked": ("Liked", "已赞"),
     "disliked": ("Disliked", "已踩"),
     "upload_too_large": ("Not uploaded: larger than {mb} MB: {names}", "没有上传，文件超过 {mb} MB：{names}"),
+    # the original of a cited passage
+    "open_original": ("Open the original", "查看原文"),
+    "orig_close": ("Close", "关闭"),
+    "orig_page": ("Page {page} of {pages}", "第 {page} 页，共 {pages} 页"),
+    "orig_gone": ("This document is no longer in the index (it was removed).", "这份文档已不在索引中（已被移除）。"),
+    "orig_not_found": ("The passage is no longer in this document as it was quoted (the document changed); "
+                       "its beginning is shown.", "文档已改动，找不到所引的段落；下面是文档的开头。"),
+    "orig_not_placed": ("The quoted sentence could not be placed on this page (the page has no text layer).",
+                        "无法在这一页上标出所引的句子（这一页没有文字层）。"),
+    "orig_unrenderable": ("The PDF's page could not be shown; its text is shown instead.",
+                          "无法显示这份 PDF 的页面，改为显示其文字。"),
     # the table's columns
     "col_title": ("Title", "标题"),
     "col_date": ("Date", "日期"),

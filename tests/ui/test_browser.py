@@ -54,13 +54,15 @@ def lang(request):
 
 
 # Every text the page shows, as it appears (the DOM's additions and changes, titles and
-# placeholders), rendered ones only; code (file paths, commands, model names) and the original
-# words kept in a closed details line are not texts of the page's language.
+# placeholders), rendered ones only; code (file paths, commands, model names), documents' own
+# text (source cards, the original) and the original words kept in a closed details line are not
+# texts of the page's language.
 COLLECT_TEXTS = """
 window.__texts = [];
 (function () {
   function shown(el) {
     if (!el || !el.isConnected || el.closest("code, pre, script, style, svg, noscript, textarea, input")) return false;
+    if (el.closest(".src-text, .orig-text")) return false;  // a document's own text, as written
     var d = el.closest("details");
     if (d && !d.open && !el.closest("summary")) return false;
     if (el.closest(".message.pending .sr-only")) return false;  // Gradio's fixed "Loading content"
@@ -509,3 +511,58 @@ def test_layout_fits_a_small_window(app, page, tmp_path, lang):
     page.locator("#ingest-status").screenshot(path=str(tmp_path / "status.png"))
     in_view(page, "#question textarea")
     only_chinese(page, lang, SEED_ID, long.name, f"corpus/uploads/{long.name}")
+
+
+def port_pdf(path: Path, name: str, berths: str) -> Path:
+    """A two-page PDF with a text layer; page 2 holds the fact."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    for lines in ([f"{name}港区建设通报", "第一页：港区概况。港区位于海湾北岸，设有客运码头两座。"],
+                  [f"{name}港区2024年建设进展", f"2024年，{name}港区新建深水泊位{berths}个，", "年设计通过能力提升至1.2亿吨。"]):
+        c.setFont("STSong-Light", 14)
+        y = 780
+        for line in lines:
+            c.drawString(60, y, line)
+            y -= 24
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_a_citation_opens_the_original(app, page, tmp_path, lang):
+    """A cited text opens at the passage with the quote marked; a cited PDF at its page, rendered,
+    the quote boxed; once the document is removed, opening it says so."""
+    name, berths = {"en": ("江汇", "17"), "zh": ("江澜", "19")}[lang]
+    start(page, app)
+    ask(page, QUESTION, "311")
+    page.locator("#sources a.open-original").first.click()
+    page.wait_for_selector("#original .orig-text mark.orig-quote", timeout=30_000)
+    assert "311" in page.inner_text("#original mark.orig-quote")
+    assert page.locator("#original mark.orig-quote").is_visible()
+
+    pdf = port_pdf(tmp_path / f"{name}港区通报.pdf", name, berths)
+    upload(page, pdf)
+    page.click("#add-docs")
+    wait_text(page, "#ingest-status", BAD[lang]["updated"], timeout=120_000)
+    ask(page, f"2024年{name}港区新建了多少个深水泊位？", berths)
+    page.locator("#sources a.open-original").first.click()
+    page.wait_for_selector("#original .orig-page img", timeout=30_000)
+    assert ("Page 2 of 2" if lang == "en" else "第 2 页，共 2 页") in page.inner_text("#original")
+    image = page.locator("#original .orig-page img").bounding_box()
+    boxes = [b.bounding_box() for b in page.locator("#original .orig-box").all()]
+    assert boxes and all(image["x"] <= b["x"] and b["x"] + b["width"] <= image["x"] + image["width"] + 2 and
+                         image["y"] <= b["y"] < image["y"] + image["height"] * 0.25 for b in boxes)
+    page.locator("#sources-col").screenshot(path=str(shots_dir(tmp_path) / f"screenshot-original{suffix(lang)}.png"))
+
+    doc_id = f"corpus/uploads/{pdf.name}"
+    choose(page, "remove-doc", pdf.name)
+    page.click("#remove-btn")
+    wait_text(page, "#ingest-status", BAD[lang]["removed"])
+    page.locator("#sources a.open-original").first.click()
+    wait_text(page, "#original", "no longer in the index" if lang == "en" else "已不在索引中")
+    usable(page)
+    only_chinese(page, lang, SEED_ID, pdf.name, doc_id)

@@ -125,7 +125,7 @@ def test_the_page_learns_its_language_when_it_loads(tmp_path):
 
     ui = UI(FakeBot(), load_settings(env={}, data_dir=tmp_path))
     for header, lang, words in (("zh-CN,zh;q=0.9", "zh", "回答的来源显示在这里"), ("en-GB", "en", "Sources of the answer")):
-        lang_, session, kbs, *_, table, history, chat, _, _, turns, sources, _, status, rules = ui.on_load(
+        lang_, session, kbs, *_, table, history, chat, _, _, turns, sources, _, original, status, rules = ui.on_load(
             "", None, SimpleNamespace(headers={"accept-language": header}))
         assert lang_ == lang and words in sources and session == {"kb": "default", "conversation": ""}
         assert table["headers"][0] == t("col_title", lang) and chat["value"] == [] and turns == {}
