@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser eval train train-reranker train-selector screenshots clean
+.PHONY: run test test-fast setup model index browser converters libreoffice eval bench-ocr train train-reranker train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ index: model
 run: index
 	$(PY) app.py
 
+# OCR speed and character accuracy on pages rendered here (eval/reports/ocr/; needs Chinese fonts:
+# `make browser` installs one, fonts-wqy-zenhei and fonts-arphic-* add more)
+bench-ocr: model browser
+	nice -n 10 $(PY) eval/bench_ocr.py --out eval/reports/ocr
+
 # Debian's chromium for the browser test (Playwright's own download does not work offline),
 # and a Chinese font so its screenshots (docs/) are readable
 BROWSER_PKGS := chromium fonts-wqy-microhei
@@ -37,10 +42,27 @@ browser:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
 	  else echo "the browser test needs Debian's chromium and a Chinese font: apt-get install $(BROWSER_PKGS)"; exit 1; fi; }
 
-test: model browser
+# Word 97-2003 (.doc) and WPS (.wps) files: antiword (Debian, 0.6 MB) converts them; LibreOffice
+# (`make libreoffice`, about 200 MB) reads more of them, with their headings. Without either, such a
+# file is refused by name, saying what to install. The OCR tests draw their pages in a Chinese font.
+CONVERTER_PKGS := antiword fonts-wqy-microhei
+converters:
+	@{ command -v antiword >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONVERTER_PKGS) >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CONVERTER_PKGS) >/dev/null; \
+	  else echo "reading .doc/.wps needs antiword: apt-get install $(CONVERTER_PKGS)"; exit 1; fi; }
+
+LIBREOFFICE_PKGS := libreoffice-writer-nogui
+libreoffice:
+	@command -v soffice >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LIBREOFFICE_PKGS) >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LIBREOFFICE_PKGS) >/dev/null; \
+	  else echo "LibreOffice: apt-get install $(LIBREOFFICE_PKGS)"; exit 1; fi; }
+
+test: model browser converters
 	$(PY) -m pytest -q
 
-test-fast: setup
+test-fast: setup converters
 	$(PY) -m pytest -q -m "not slow"
 
 # refresh the README's screenshots in docs/ (the browser test takes them)

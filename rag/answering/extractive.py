@@ -44,13 +44,15 @@ import numpy as np
 from ..config import ExtractiveSettings
 from ..embed import Embedder
 from ..search import Query
-from ..text import (acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
+from ..text import (AskedFor, acronyms, clauses, coverage, language, normalize, not_a_question, planted_instruction, split_sentences,
                     squash, tokenize, type_fit, word_frequency, word_tags)
 from ..text.pinyin import names_found, pinyin_names
 from ..text.overlap import longest_common_substring, numbers_of, plain, question_core
 from ..text.window import answer_window
 from ..types import Answer, Citation, Hit, SearchResult
 from .base import join_notes, pieces
+from .judge import AnswerJudge
+from .details import ArticleContext, ArticleReader, Grounding, caveat_text, describe, evidence_for, ground, refusal_text
 from .prompts import REFUSAL
 from .selector import FEATURES, SelectorModel, load_selector
 
@@ -97,6 +99,8 @@ class Candidate:
     position: int = 0  # the sentence's place in its passage
     n_sentences: int = 1  # sentences in its passage
     probability: float | None = None  # the learned selector's calibrated probability
+    quote: str = ""  # the window of the sentence quoted (set when it is checked against the question's details)
+    grounding: Grounding | None = None  # how the quote stands to the question's details
 
 
 class ExtractiveAnswerer:
@@ -105,9 +109,12 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, lexical: CorpusStats | None,
-                 settings: ExtractiveSettings = ExtractiveSettings()):
+                 settings: ExtractiveSettings = ExtractiveSettings(), articles: ArticleReader | None = None,
+                 judge: AnswerJudge | None = None):
         self.embedder = embedder
         self.lexical = lexical  # the index (or its BM25): passage count, tokenizer, document frequencies
+        self.articles = articles  # a passage -> the passages of its document (the article around a quote)
+        self.judge = judge  # the answer judge (rag.answering.judge), or None: the rules alone
         self.settings = settings
         self.scheme = lexical.scheme if lexical is not None else "bigram"
         if settings.selector not in SELECTORS:
@@ -153,6 +160,7 @@ class ExtractiveAnswerer:
                      if len(squash(h.chunk.text[a:b])) >= s.min_quote_chars]  # not stray words cut off by a page break
             cands += [Candidate(h, i, a, b, h.chunk.text[a:b], position=n, n_sentences=len(spans))
                       for n, (a, b) in enumerate(spans)]
+        cands += self._headlines(query, hits)
         if not cands:
             return []
         heads = [c.hit.chunk.section or c.hit.chunk.title for c in cands]
@@ -176,6 +184,31 @@ class ExtractiveAnswerer:
             c.fit = type_fit(query.asked, c.text)
             c.score = s.w_semantic * c.z + s.w_lexical * c.coverage + s.w_type * c.fit + s.w_rank / (1 + c.n_hit)
         return sorted(cands, key=lambda c: -c.score)
+
+    def judged(self, query: Query, cands: list[Candidate]) -> list[Candidate]:
+        """The rules' best ``judge_candidates`` reordered by the judge's probability that each
+        answers the question (ties: the rules' order), the rest after them."""
+        top = cands[: self.settings.judge_candidates]
+        texts = [f"{hd}\n{c.text}" if (hd := c.hit.chunk.section or c.hit.chunk.title) else c.text for c in top]
+        for c, p in zip(top, self.judge.probabilities(query.text, texts)):
+            c.probability = float(p)
+        order = sorted(range(len(top)), key=lambda i: (-top[i].probability, i))
+        return [top[i] for i in order] + cands[len(top):]
+
+    def _headlines(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        """An article's heading as a candidate for a number question: news headlines state the
+        figure (青岛高新区再添两家国家级绿色工厂) that the body may only list. Offsets 0..0: a
+        heading is not in its passage's text."""
+        if query.kind != "number":
+            return []
+        out, seen = [], set()
+        for i, h in enumerate(hits):
+            head = h.chunk.section.split(" > ")[-1].strip() if h.chunk.section else ""
+            if len(squash(head)) < self.settings.min_quote_chars or head in seen or not type_fit(query.asked, head):
+                continue
+            seen.add(head)
+            out.append(Candidate(h, i, 0, 0, head, position=-1, n_sentences=1))
+        return out
 
     def features(self, query: Query, cands: list[Candidate], anchors: list[str]) -> np.ndarray:
         """The selector's features (:data:`rag.answering.selector.FEATURES`) of each candidate."""
@@ -287,9 +320,42 @@ class ExtractiveAnswerer:
             return False, f"the best passage does not mention {'、'.join(missing)}"
         return True, ""
 
-    def _refusal(self, query: Query, hits: list[Hit], note: str, why: str) -> Answer:
-        return Answer(query.question, REFUSAL[query.reply_lang], passages=hits, refused=True,
+    def _refusal(self, query: Query, hits: list[Hit], note: str, why: str, text: str = "") -> Answer:
+        return Answer(query.question, text or REFUSAL[query.reply_lang], passages=hits, refused=True,
                       note=join_notes(note, why), search_query=query.text, lang=query.reply_lang)
+
+    def ground(self, query: Query, c: Candidate, hits: list[Hit], article: ArticleContext) -> Grounding:
+        """Check ``c``'s quote (its window, computed here once) against the question's details."""
+        if not c.quote:
+            c.quote = self._quote(c, query)
+        if c.grounding is None:
+            c.grounding = ground(query.constraints, evidence_for(c.hit, c.start, c.text, c.quote, article, hits),
+                                 query.kind)
+        return c.grounding
+
+    def choose(self, query: Query, cands: list[Candidate], anchors: list[str], hits: list[Hit],
+               article: ArticleContext, others: list[Candidate] = ()) -> tuple[Candidate | None, Candidate | None]:
+        """Among the best candidates that support an answer (the first of them checked by the
+        caller), the first whose quote matches every detail of the question, and, when none
+        does, the one that could carry a caveat (what it misses, it says otherwise) nearest the
+        question (:attr:`Grounding.weight`; ``others``, sentences of another role, count too).
+        Either may be None."""
+        if not query.constraints:
+            return cands[0], None
+        n_max = self.settings.detail_candidates
+        caveats = []
+        for n, c in enumerate(cands[:n_max]):
+            if n and not self.supports(query, c, anchors, hits)[0]:
+                continue
+            g = self.ground(query, c, hits, article)
+            if g.ok:
+                return c, None
+            if g.caveat_possible:
+                caveats.append(c)
+        for c in others[:n_max]:
+            if self.supports(query, c, anchors, hits)[0] and self.ground(query, c, hits, article).caveat_possible:
+                caveats.append(c)
+        return None, min(caveats, key=lambda c: c.grounding.weight, default=None)
 
     def answer(self, query: Query, result: SearchResult, note: str = "") -> Answer:
         """Answer ``query`` from the passages of ``result``; ``note`` is said first (a fallback's reason)."""
@@ -312,7 +378,10 @@ class ExtractiveAnswerer:
         hits_all, hits = hits, usable
         cands = self.candidates(query, hits)
         kind = query.kind
+        others: list[Candidate] = []  # sentences of the same person kind naming another role: a caveat may quote them
         if kind in s.hard_types or (kind == "person" and query.asked.has_role):
+            if kind == "person":
+                others = [c for c in cands if not c.fit and type_fit(AskedFor("person"), c.text)]
             cands = [c for c in cands if c.fit]  # a number, a date, the 董事长 asked for: it must be there
         if not cands:
             return self._refusal(query, hits_all, note, f"no {kind} in the retrieved passages" if kind != "other"
@@ -325,28 +394,53 @@ class ExtractiveAnswerer:
         if anchors and cross:
             named = [c for c in cands if names_found(anchors, headed(c.hit)) == 1.0]
             cands = named or cands[:1]  # none: the best one, refused below for the names it lacks
+        if self.judge is not None and not cross:  # trained on Chinese questions over Chinese sentences
+            cands = self.judged(query, cands)
+            if cands[0].probability < s.judge_min_probability:
+                return self._refusal(query, hits_all, note, f"no sentence answers the question (judge: "
+                                     f"{cands[0].probability:.2f} < {s.judge_min_probability})")
         ok, why = self.supports(query, cands[0], anchors, hits)
         if not ok:
             return self._refusal(query, hits_all, note, why)
-        chosen = [cands[0]]
-        covered = {t for t in query.terms if t in self._tokens(cands[0].text)}
+        article = ArticleContext(self.articles, s.article_chars)
+        best, caveat = self.choose(query, cands, anchors, hits, article, others)
+        if best is None:
+            if caveat is None:  # a detail of the question the passages say nothing of: name it
+                misses = self.ground(query, cands[0], hits, article).misses
+                return self._refusal(query, hits_all, note, describe(misses), refusal_text(misses, query.reply_lang))
+            lead = caveat_text(caveat.grounding.misses, query.reply_lang, query.kind)
+            text, citations = compose(query.lang, [(caveat, caveat.quote)])
+            return Answer(query.question, lead + text, citations, hits_all, refused=False,
+                          note=join_notes(note, describe(caveat.grounding.misses)), search_query=query.text,
+                          lang=query.reply_lang, caveat=lead.rstrip("：: "))
+        chosen = [best]
+        covered = {t for t in query.terms if t in self._tokens(best.text)}
         total = sum(query.terms.values()) or 1.0
-        for c in cands[1:]:
-            if len(chosen) >= s.max_sentences or c.score < s.second_sentence_ratio * cands[0].score:
+        for c in cands:
+            if c is best:
+                continue
+            if len(chosen) >= s.max_sentences or c.score < s.second_sentence_ratio * best.score:
                 break
             toks = self._tokens(c.text)
             gain = sum(w for t, w in query.terms.items() if t in toks and t not in covered)
             if gain > s.second_sentence_gain * total and self.supports(query, c, anchors, hits)[0] \
-                    and c.text not in chosen[0].text:
+                    and c.text not in chosen[0].text and (c.grounding is None or c.grounding.ok):
+                if query.constraints and not self.ground(query, c, hits, article).ok:
+                    continue
                 chosen.append(c)
                 covered |= {t for t in query.terms if t in toks}
         chosen.sort(key=lambda c: (c.n_hit, c.start))  # reading order
-        cross = query.lang != language(chosen[0].text)
-        spans = [(c, c.text if cross and len(c.text) <= 150 else self._window(c, query)) for c in chosen]
-        spans = [(c, w if len(squash(w)) >= s.min_quote_chars else c.text) for c, w in spans]  # no one-word fragments
+        spans = [(c, c.quote or self._quote(c, query)) for c in chosen]
         text, citations = compose(query.lang, spans)
         return Answer(query.question, text, citations, hits_all, refused=False, note=note,
                       search_query=query.text, lang=query.reply_lang)
+
+    def _quote(self, c: Candidate, query: Query) -> str:
+        """The window of ``c`` quoted: the whole sentence across languages when short, else the
+        clauses that carry the answer; never a one-word fragment."""
+        cross = query.lang != language(c.text)
+        w = c.text if cross and len(c.text) <= 150 else self._window(c, query)
+        return w if len(squash(w)) >= self.settings.min_quote_chars else c.text
 
     def _byline(self, query: Query, hits: list[Hit], usable: list[Hit], note: str) -> Answer:
         """Who wrote it: the byline of the signed passage whose article the question names best

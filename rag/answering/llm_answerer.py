@@ -14,6 +14,7 @@ from ..types import Answer, SearchResult
 from . import llm as backend
 from .base import AnswerPieces, Answerer
 from .citations import CitationChecker, split_answer
+from .details import ArticleContext, caveat_text, describe, ground_reply
 from .extractive import usable_hits
 from .prompts import NO_ANSWER, REFUSAL, answer_messages
 
@@ -45,6 +46,8 @@ class LLMAnswerer:
         messages = answer_messages(query.text, hits, lang)
         joiner = "" if lang == "zh" else " "
         buffer, out, pending, shown = "", [], [], False
+        # a question with details (a year, a place...) is checked whole before it is shown
+        hold = bool(query.constraints)
         said_no_answer = False
 
         def answer(text: str, **kw) -> Answer:
@@ -70,7 +73,7 @@ class LLMAnswerer:
                 if n:
                     take(split_answer(buffer)[:n])
                     buffer = _rest(buffer, n)
-                if checker.citations and pending:
+                if checker.citations and pending and not hold:
                     shown = True
                     yield "".join(pending)
                     pending.clear()
@@ -89,10 +92,25 @@ class LLMAnswerer:
         if not checker.citations:
             reason = "the LLM reply is not supported by the passages" if out else "the LLM returned no answer"
             return (yield from self.fallback.stream(query, result, note=f"{reason}; extractive answer shown"))
-        if pending:
+        text = joiner.join(out)
+        note = "some statements are not supported by the passages" if checker.unsupported else ""
+        caveat = ""
+        if hold:
+            by_chunk = {h.chunk.chunk_id: h for h in hits}
+            quotes = [(by_chunk[c.chunk_id], c.quote) for c in checker.citations if c.chunk_id in by_chunk]
+            g = ground_reply(query.constraints, query.kind, text, quotes,
+                             ArticleContext(getattr(self.fallback, "articles", None)), hits)
+            if not g.ok and not g.caveat_possible:  # a detail nothing cited says: the rules answer (or refuse)
+                return (yield from self.fallback.stream(query, result, note=f"the LLM's answer does not match the "
+                                                        f"question ({describe(g.misses)}); extractive answer shown"))
+            if not g.ok:
+                caveat = caveat_text(g.misses, lang, query.kind).rstrip("：: ")
+                text = caveat + ("：" if lang == "zh" else ": ") + text
+                note = describe(g.misses) + ("; " + note if note else "")
+            yield text
+        elif pending:
             yield "".join(pending)
-        return answer(joiner.join(out), citations=checker.citations, unsupported=checker.unsupported,
-                      note="some statements are not supported by the passages" if checker.unsupported else "")
+        return answer(text, citations=checker.citations, unsupported=checker.unsupported, note=note, caveat=caveat)
 
 
 def _is_no_answer(sentence: str, lang: str) -> bool:

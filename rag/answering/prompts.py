@@ -10,6 +10,28 @@ REFUSAL = {
     "en": "Sorry, the bulletins do not contain an answer to this question.",
 }
 
+# A refusal that names the detail of the question the bulletins lack (GDP, 济南高新区, 2022年).
+REFUSAL_MISSING = {
+    "zh": "抱歉，简报中没有关于{missing}的内容。",
+    "en": "Sorry, the bulletins say nothing about {missing}.",
+}
+
+# A caveat: the bulletins lack the detail asked for, and hold a neighbouring fact, given as such.
+# {missing}: what the question asked (2022年); {found}: what the passage is about instead (2023年以来).
+CAVEAT = {
+    "zh": "简报中没有{missing}的{what}，只有{found}的：",
+    "en": "The bulletins have no {what} for {missing}; they give {found}: ",
+}
+CAVEAT_WHAT = {"zh": {"number": "数据", "date": "信息", "other": "信息"},
+               "en": {"number": "figures", "date": "information", "other": "information"}}
+LIST_SEP = {"zh": "、", "en": ", "}
+
+# A question longer than the limit (Settings.max_question_chars) is refused before anything else.
+TOO_LONG = {
+    "zh": "问题太长（{n}个字符，上限{limit}）：请缩短到{limit}个字符以内再问。",
+    "en": "The question is too long ({n} characters; the limit is {limit}): please shorten it and ask again.",
+}
+
 ANSWER_SYSTEM = {
     "zh": (
         "你是新闻公告的问答助手。只根据下面编号的资料回答问题，不要使用资料以外的知识。\n"

@@ -17,7 +17,8 @@ from .questions import Question
 AnswerFn = Callable[[str], Answer]
 
 ANSWER_METRICS = ("answer_containment", "answer_em", "answer_f1", "citation_precision",
-                  "refusal_rate_unanswerable", "wrong_refusal_rate")
+                  "refusal_rate_unanswerable", "wrong_refusal_rate", "declined_rate_unanswerable",
+                  "caveat_rate_answerable", "caveat_names_missing")
 
 
 @dataclass
@@ -55,8 +56,12 @@ def answer_metrics(r: AnswerResult, twins: dict[str, str] | None = None) -> dict
     out: dict[str, float | None] = dict.fromkeys(ANSWER_METRICS)
     if not q.answerable:
         out["refusal_rate_unanswerable"] = float(a.refused)
+        out["declined_rate_unanswerable"] = float(a.refused or bool(a.caveat))  # refused, or said it is not there
+        if a.caveat and q.missing:
+            out["caveat_names_missing"] = float(q.missing.lower() in a.caveat.lower())
         return out
     out["wrong_refusal_rate"] = float(a.refused)
+    out["caveat_rate_answerable"] = float(bool(a.caveat))
     text = "" if a.refused else a.text
     out["answer_containment"] = M.contains_answer(text, q.answer_keys, q.references)
     if q.references:
@@ -71,5 +76,5 @@ def answer_metrics(r: AnswerResult, twins: dict[str, str] | None = None) -> dict
 def answer_row(r: AnswerResult) -> dict:
     """What the per-question report keeps of an answer."""
     a = r.answer
-    return {"text": a.text, "refused": a.refused, "ms": round(r.seconds * 1000, 2),
+    return {"text": a.text, "refused": a.refused, "caveat": a.caveat, "ms": round(r.seconds * 1000, 2),
             "citations": [{"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id} for c in a.citations]}

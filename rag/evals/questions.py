@@ -11,7 +11,9 @@ Fields:
 - ``gold_doc_ids``: ids of the documents that answer it; when given, a passage of one of
   them is relevant (evidence is then only used for evidence recall);
 - ``lang`` (``zh``, ``en``...) and ``kind`` (``fact``, ``paraphrase``, ``unanswerable``...):
-  free labels that the reports break the metrics down by.
+  free labels that the reports break the metrics down by;
+- ``missing``: for a near-miss question (one detail of an answerable one changed: 2022年 for
+  2023年, 济南 for 青岛), the changed detail; a caveat must name it.
 
 A question with neither evidence nor gold ids is unanswerable: the right reply is a refusal.
 Unknown fields are ignored. See ``eval/datasets/README.md``.
@@ -41,6 +43,7 @@ class Question:
     gold_doc_ids: list[str] = field(default_factory=list)
     lang: str = ""
     kind: str = ""
+    missing: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -85,14 +88,14 @@ def parse_question(obj: object, where: str) -> Question:
     ans = obj.get("answer")
     if ans is not None and not isinstance(ans, (str, int, float)):
         raise QuestionSetError(f"{where}: 'answer' must be a string or null")
-    for key in ("lang", "kind"):
+    for key in ("lang", "kind", "missing"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
             raise QuestionSetError(f"{where}: {key!r} must be a string")
     return Question(
         id=str(obj["id"]), question=obj["question"].strip(),
         answer=None if ans is None else str(ans),
         **{k: list(obj.get(k) or []) for k in _LISTS},
-        lang=obj.get("lang") or "", kind=obj.get("kind") or "",
+        lang=obj.get("lang") or "", kind=obj.get("kind") or "", missing=obj.get("missing") or "",
     )
 
 

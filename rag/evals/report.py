@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 
 ANSWER_ROWS = ("answer_containment", "answer_em", "answer_f1", "citation_precision",
-               "refusal_rate_unanswerable", "wrong_refusal_rate")
+               "refusal_rate_unanswerable", "wrong_refusal_rate", "declined_rate_unanswerable",
+               "caveat_rate_answerable", "caveat_names_missing")
 LATENCY_ROWS = ("ms_per_query_p50", "ms_per_query_p95", "answer_ms_p50", "answer_ms_p95")
 COUNT_ROWS = ("n_answerable", "n_unanswerable")
 
@@ -184,7 +185,10 @@ def markdown_summary(result: dict, plots: bool = True) -> str:
             "answer_em / answer_f1: CMRC 2018 exact match and F1 (longest common run of characters, punctuation "
             "and whitespace removed), best over the reference answers. citation_precision: share of citations "
             "whose passage holds the evidence or comes from a gold document. refusal_rate_unanswerable: refusals "
-            "on unanswerable questions (higher is better); wrong_refusal_rate: refusals on answerable ones.",
+            "on unanswerable questions (higher is better); wrong_refusal_rate: refusals on answerable ones. "
+            "declined_rate_unanswerable: refusals or caveats (the bulletins lack the detail asked and say so) on "
+            "unanswerable ones; caveat_rate_answerable: caveats on answerable ones (lower is better); "
+            "caveat_names_missing: caveats on near-miss questions that name the changed detail.",
             "- Passages are embedded through the embedding cache (by model and passage text), so reruns and new "
             "configurations only embed passages no run has seen; build times count what was embedded now.", ""]
     return "\n".join(out)

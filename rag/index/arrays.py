@@ -16,6 +16,24 @@ _HEADERS = threading.Lock()
 
 
 def load_array(path: Path, mmap: bool = True) -> np.ndarray:
-    """The array in ``path``, memory-mapped read-only unless ``mmap`` is False (never pickled)."""
+    """The array in ``path``, memory-mapped read-only unless ``mmap`` is False (never pickled).
+    A file NumPy cannot read raises :class:`~rag.index.format.IndexCorrupt` naming it (a missing
+    one, FileNotFoundError)."""
+    from .format import READ_ERRORS, unreadable
+
     with _HEADERS:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        try:
+            return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except FileNotFoundError:
+            raise
+        except READ_ERRORS as exc:
+            raise unreadable(path, "a NumPy array", _index_folder(path)) from exc
+
+
+def _index_folder(path: Path) -> Path:
+    """The index folder an array lies in (segments/<seg>/..., gen-*/deleted/...)."""
+    path = Path(path)
+    for parent in path.parents:
+        if parent.name == "segments" or parent.name.startswith("gen-"):
+            return parent.parent
+    return path.parent

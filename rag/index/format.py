@@ -37,9 +37,10 @@ from typing import Callable
 
 from .integrity import MANIFEST, WRITING, json_digest
 
-FORMAT_VERSION = 5  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
+FORMAT_VERSION = 6  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
 # folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest;
-# 5: segments (BM25 as raw term frequencies, deletions per generation)
+# 5: segments (BM25 as raw term frequencies, deletions per generation); 6: passages' page numbers, where each
+# document's date came from
 CURRENT = "CURRENT"
 SEGMENTS = "segments"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
@@ -95,8 +96,24 @@ def rebuild_hint(folder: Path) -> str:
 
 
 def damage_hint(folder: Path) -> str:
-    return (f"Nothing was read from it. `rag check --index {folder}` lists every problem; to repair, "
+    return (f"Nothing was read from it or written to it. `rag check --index {folder}` lists every problem "
+            f"(`rag check --index {folder} --repair` restores a lost {CURRENT}); to repair damaged files, "
             + rebuild_hint(folder))
+
+
+READ_ERRORS = (RuntimeError, ValueError, OSError, EOFError, MemoryError, SystemError)  # what FAISS and NumPy raise
+
+
+def unreadable(path: Path, what: str, folder: Path | None = None) -> "IndexCorrupt":
+    """The error for an index file that FAISS or NumPy cannot read (their own messages, such as
+    "Index type 0x00000000 not recognized", say nothing a user can act on)."""
+    folder = Path(folder) if folder is not None else Path(path).parent.parent.parent
+    try:
+        rel = Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        rel = str(path)
+    return IndexCorrupt(f"the index at {folder} is damaged: {rel} cannot be read as {what} (its bytes are not "
+                        f"what was written). " + damage_hint(folder))
 
 
 def read_manifest(gen: Path, folder: Path) -> Manifest:

@@ -27,7 +27,7 @@ from .bm25 import LexicalIndex, Part
 from .format import (SEGMENTS, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
                      read_manifest, read_pointer)
 from .integrity import verify_files
-from .meta import Chunks, Documents
+from .meta import Chunks, Documents, date_summary
 from .segment import Segment, SegmentInfo
 from .vectors import search_rescored
 
@@ -302,16 +302,28 @@ class Index:
         if not filters:
             return None
         parts = []
+        for live, positions in self._scoped(filters):
+            local = live.segment.rows.matching(positions, filters.sources, filters.date_from, filters.date_to)
+            g = live.to_global(local)
+            parts.append(g[g >= 0])
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def _scoped(self, filters) -> Iterator[tuple[Live, set[int] | None]]:
+        """Each segment with the live document numbers ``filters.doc_ids`` names in it (None: no
+        document filter); segments holding none of them are left out."""
         for live in self.segments:
             positions = None
             if filters.doc_ids:
                 positions = {p for p in live.segment.meta.positions(filters.doc_ids) if live.doc_live(p)}
                 if not positions:
                     continue
-            local = live.segment.rows.matching(positions, filters.sources, filters.date_from, filters.date_to)
-            g = live.to_global(local)
-            parts.append(g[g >= 0])
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            yield live, positions
+
+    def undated_documents(self, filters) -> int:
+        """Live documents without a date among those ``filters`` (documents, sources) allow: what
+        a date range leaves out because nothing gave them a date."""
+        return sum(sum(1 for pos in live.segment.rows.undated(positions, filters.sources).tolist() if live.doc_live(pos))
+                   for live, positions in self._scoped(filters))
 
     def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The ``n`` rows nearest ``qvec`` (cosine, best first), optionally among ``allowed``; an
@@ -379,4 +391,4 @@ class Index:
                 "precision": m.model.get("precision", "not recorded"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created,
                 "segments": len(self.segments), "deleted": sum(len(s.deleted_rows) for s in self.segments),
-                "bytes": self.size_on_disk()}
+                "dates": date_summary(self.iter_documents(text=False)), "bytes": self.size_on_disk()}

@@ -19,15 +19,15 @@ from typing import Iterable, Iterator
 from ..types import Chunk, Document
 
 CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
-              "kind", "start", "end", "planted")
+              "kind", "start", "end", "planted", "page")
 DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
-            "alias_paths")
+            "alias_paths", "date_source")
 _BATCH = 500  # rows per SELECT ... IN (...): under SQLite's parameter limit
 
 
 _CHUNKS_TABLE = ("CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, "
                  "text TEXT, title TEXT, section TEXT, author TEXT, date TEXT, source TEXT, "
-                 "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER)")
+                 "kind TEXT, start INTEGER, \"end\" INTEGER, planted INTEGER, page INTEGER)")
 
 
 def create_tables(db: sqlite3.Connection) -> None:
@@ -57,8 +57,7 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         def doc_rows():
             for i, d in enumerate(documents):
                 aliases.extend((a, i) for a in d.aliases)
-                yield (i, d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
-                       json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
+                yield (i, *document_row(d))
 
         db.executemany(f"INSERT INTO documents VALUES (?{',?' * len(DOC_COLS)})", doc_rows())
         db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?)", aliases)
@@ -69,14 +68,25 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         db.close()
 
 
+def document_row(d: Document) -> tuple:
+    """The values of ``DOC_COLS`` for ``d``."""
+    return (d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
+            json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False), d.date_source)
+
+
 def document_from_row(row) -> Document:
     """A :class:`Document` from a row of ``DOC_COLS``."""
-    return Document(*row[:-2], aliases=json.loads(row[-2] or "[]"), alias_paths=json.loads(row[-1] or "{}"))
+    v = dict(zip(DOC_COLS, row))
+    v["aliases"], v["alias_paths"] = json.loads(v["aliases"] or "[]"), json.loads(v["alias_paths"] or "{}")
+    v["date_source"] = v["date_source"] or ""
+    return Document(**v)
 
 
 def _chunk(row) -> Chunk:
     """A :class:`Chunk` from ``row, *CHUNK_COLS``."""
-    return Chunk(*row[1:-1], planted=bool(row[-1]))
+    v = dict(zip(CHUNK_COLS, row[1:]))
+    v["planted"], v["page"] = bool(v["planted"]), int(v["page"] or 0)
+    return Chunk(**v)
 
 
 _DOC_SELECT = f"SELECT {', '.join(DOC_COLS)} FROM documents"
@@ -210,6 +220,21 @@ class MetaStore:
             if aliases:
                 out.update(r[0] for r in self._rows(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
         return out
+
+
+def date_summary(documents: Iterable[Document]) -> dict:
+    """How many documents carry a date, where their dates came from, and the range they span
+    (what `rag info` shows)."""
+    dated, sources = [], {}
+    undated = 0
+    for d in documents:
+        if d.date:
+            dated.append(d.date)
+            sources[d.date_source or "unknown"] = sources.get(d.date_source or "unknown", 0) + 1
+        else:
+            undated += 1
+    return {"dated": len(dated), "undated": undated, "earliest": min(dated, default=""),
+            "latest": max(dated, default=""), "from": dict(sorted(sources.items()))}
 
 
 class Documents(Mapping):

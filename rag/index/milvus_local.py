@@ -23,7 +23,7 @@ import numpy as np
 
 from ..types import Document
 from .format import Manifest
-from .meta import DOC_COLS as _DOC_COLS, document_from_row
+from .meta import DOC_COLS as _DOC_COLS, document_from_row, document_row
 
 FILE = "milvus-store.sqlite"
 
@@ -39,11 +39,6 @@ _SCHEMA = (
 
 def path_in(folder: Path) -> Path:
     return Path(folder) / FILE
-
-
-def document_row(d: Document) -> tuple:
-    return (d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
-            json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False))
 
 
 class Companion:

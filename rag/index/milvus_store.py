@@ -23,12 +23,13 @@ from ..config import Settings, SettingsError
 from ..text.dates import in_range
 from ..types import Chunk, Document
 from .format import IndexCorrupt, IndexNotFound, Manifest
+from .meta import date_summary
 from .milvus_local import Companion, path_in
 from .sparse import idf as bm25_idf
 from .sparse import query_weights
 
 CHUNK_FIELDS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source", "kind",
-                "start", "end", "planted")
+                "start", "end", "planted", "page")
 _LONG = 65535  # bytes: passage text
 _SHORT = 8192  # bytes: ids, titles, sections, authors, sources
 VECTOR_INDEX = {"flat": ("FLAT", {}), "hnsw": ("HNSW", {"M": 32, "efConstruction": 200}),
@@ -128,7 +129,7 @@ def create_collection(client, name: str, dim: int, index_type: str) -> None:
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("pk", DataType.INT64, is_primary=True)
     for f in CHUNK_FIELDS:
-        if f in ("start", "end"):
+        if f in ("start", "end", "page"):
             schema.add_field(f, DataType.INT64)
         elif f == "planted":
             schema.add_field(f, DataType.BOOL)
@@ -330,6 +331,15 @@ class MilvusIndex:
             mask &= np.array([in_range(d, filters.date_from, filters.date_to) for d in self._dates], dtype=bool)
         return np.nonzero(mask)[0]
 
+    def undated_documents(self, filters) -> int:
+        """Live documents without a date among those ``filters`` (documents, sources) allow."""
+        mask = np.array([not d for d in self._dates], dtype=bool)
+        if filters.doc_ids:
+            mask &= np.isin(self.doc_of_row, self._wanted_docs(filters.doc_ids))
+        if filters.sources:
+            mask &= np.isin(self._sources, list(filters.sources))
+        return len(np.unique(self.doc_of_row[mask].astype(str))) if mask.any() else 0
+
     def expression(self, filters) -> str:
         """``filters`` as a Milvus boolean expression ("" for none)."""
         parts = []
@@ -428,4 +438,4 @@ class MilvusIndex:
                 "model": m.model.get("id"), "dim": m.model.get("dim"), "index_type": m.index_type,
                 "lexical": m.lexical, "chunker": m.chunker, "created": m.created, "store": "milvus",
                 "milvus_uri": self.uri, "milvus_collection": self.collection,
-                "bytes": self.companion.path.stat().st_size}
+                "dates": date_summary(self.documents.values()), "bytes": self.companion.path.stat().st_size}

@@ -30,6 +30,7 @@ from ..embed import Embedder, EmbeddingCache, embed_passages_cached
 from ..text import tokenize
 from ..types import Chunk, Document, IngestReport
 from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, write_lock
+from .meta import DOC_COLS
 from .milvus_local import Companion, document_row, path_in
 from .milvus_store import (CHUNK_FIELDS, MilvusIndex, MilvusUnavailable, chunk_entity, connect, create_collection,
                            milvus_uri)
@@ -150,7 +151,7 @@ def _commit(index_dir: Path, settings: Settings, companion: Companion, manifest:
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
                            [(next_pk + j, c.doc_id, c.date, c.source, len(added_tokens[j])) for j, c in enumerate(add)])
             db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in drop_ids])
-            db.executemany(f"INSERT OR REPLACE INTO documents VALUES ({','.join('?' * 10)})",
+            db.executemany(f"INSERT OR REPLACE INTO documents VALUES ({','.join('?' * len(DOC_COLS))})",
                            [document_row(d) for d in put_documents])
             documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
             manifest.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")

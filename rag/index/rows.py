@@ -55,6 +55,11 @@ class RowTable:
         values = json.loads((folder / "values.json").read_text(encoding="utf-8"))
         return cls(*arrays, values["dates"], values["sources"])
 
+    def undated(self, doc_positions: set[int] | None = None, sources: Iterable[str] = ()) -> np.ndarray:
+        """Numbers of the documents with undated rows among those passing the other conditions."""
+        rows = self.matching(doc_positions, sources)
+        return np.unique(np.asarray(self.doc)[rows[np.asarray(self.date)[rows] < 0]])
+
     def matching(self, doc_positions: set[int] | None = None, sources: Iterable[str] = (),
                  date_from: str = "", date_to: str = "") -> np.ndarray:
         """Rows that pass every given condition (documents by number, sources, an ISO date range

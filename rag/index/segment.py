@@ -34,7 +34,7 @@ import numpy as np
 from ..types import Chunk, Document
 from .arrays import load_array
 from .bm25 import TermFrequencies
-from .format import SEGMENTS, named_dirs
+from .format import READ_ERRORS, SEGMENTS, named_dirs, unreadable
 from .integrity import WRITING, describe_files
 from .meta import DOC_COLS, CHUNK_COLS, MetaStore, create_indexes, create_tables, write_metadata
 from .rows import RowTable
@@ -166,7 +166,10 @@ class Segment:
         return seg
 
     def _load_vectors(self) -> None:
-        self._vectors = load_vector_index(self.path / "vectors.faiss")
+        try:
+            self._vectors = load_vector_index(self.path / "vectors.faiss")
+        except READ_ERRORS as exc:
+            raise unreadable(self.path / "vectors.faiss", "a FAISS index") from exc
         self._exact = exact_vectors(self._vectors)
         if self._exact is None and (self.path / "vectors.npy").is_file():
             self._exact = load_array(self.path / "vectors.npy")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -76,7 +76,8 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     """The live index to add to (none when rebuilding, or when it mismatches and may be rebuilt).
 
     A lost ``CURRENT`` is recovered first, so the documents of the newest complete generation
-    are carried over, never dropped. A damaged index is refused unless rebuilding."""
+    are carried over, never dropped. A damaged index (a file that fails its checksum, as search
+    checks) is refused unless rebuilding: nothing is committed on top of the damage."""
     try:
         plan.previous, recovered = live_generation(plan.folder)
     except IndexCorrupt:
@@ -86,7 +87,7 @@ def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bo
     if plan.previous is None or rebuild:
         return
     try:
-        old = Index.load(plan.folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(plan.folder, vectors=False)  # every checksum: never write on top of damage
         check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
     except IndexMismatch as exc:
         if not rebuild_on_mismatch:
@@ -105,7 +106,7 @@ def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
         if isinstance(item, Skipped):
             plan.report.skipped.append(item)
         else:
-            for r in read_path(item, settings.limits):
+            for r in read_path(item, settings.limits, pages=lambda done, n: progress("ocr", done, n)):
                 (plan.report.skipped if isinstance(r, Skipped) else plan.raws).append(r)
         progress("read", i + 1, len(files))
 
@@ -188,7 +189,7 @@ def _copies(doc: Document) -> tuple:
 
 def _record(doc: Document) -> tuple:
     """What of a document is stored besides its text (a change means rewriting its record)."""
-    return (doc.title, doc.source, doc.date, doc.path, doc.format, doc.fingerprint) + _copies(doc)
+    return (doc.title, doc.source, doc.date, doc.date_source, doc.path, doc.format, doc.fingerprint) + _copies(doc)
 
 
 def _forget_aliases_under(doc: Document, roots: list[Path], seen_ids: set[str]) -> bool:
@@ -238,12 +239,13 @@ def prepare(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
 
 
 def reuse_unchanged(plan: IngestPlan) -> None:
-    """A document read again with the same text and title keeps its chunks and vectors."""
+    """A document read again with the same text, title and date keeps its chunks and vectors."""
     old_docs = plan.old.documents if plan.old is not None else {}
     for doc_id, prep in list(plan.new.items()):
         prev = old_docs.get(doc_id)
-        # the same text under the same title: its passages (which carry the title) stay as they are
-        if prev is not None and prev.fingerprint == prep.document.fingerprint and prev.title == prep.document.title:
+        # the same text under the same title and date: its passages (which carry both) stay as they are
+        if prev is not None and (prev.fingerprint, prev.title, prev.date) == (
+                prep.document.fingerprint, prep.document.title, prep.document.date):
             plan.stored[doc_id] = ("record", _record(prev))  # the new record replaces it whole
             # copies under the ingested paths were found again (or are gone); others stay
             _forget_aliases_under(prev, plan.roots, set())
@@ -319,7 +321,7 @@ def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk]
             k = plan.kept[d]
             base = k if plan.stored[d][0] == "record" else doc
             full.append((d, Document(d, doc.text, base.title, base.source, base.date, base.path, base.format,
-                                     base.fingerprint, list(k.aliases), dict(k.alias_paths))))
+                                     base.fingerprint, list(k.aliases), dict(k.alias_paths), base.date_source)))
         copied, copied_vecs = copy_documents(plan.old, full)
         stay = set(plan.kept) - set(again)
         delete = {d for d in plan.stored if d not in stay}
@@ -439,7 +441,7 @@ def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | N
     report = IngestReport()
     log = log or (lambda msg: None)
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False, vectors=False)  # sizes only: a merge verifies what it copies
+        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
         if old.recovered:
             log(f"rag: {old.recovered}")
         gone = set(doc_ids)
@@ -484,7 +486,7 @@ def compact_index(settings: Settings, index_dir: Path | None = None, log: Log | 
     log = log or (lambda msg: None)
     report = IngestReport()
     with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, verify=False, vectors=False)
+        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
         if old.recovered:
             log(f"rag: {old.recovered}")
         compact(folder, old, WritePolicy.of(settings))
@@ -501,7 +503,7 @@ def _promote(doc: Document, heir_id: str) -> Document:
     if doc.path and title == Path(doc.path).stem and path:  # a title taken from the file name
         title = Path(path).stem
     return Document(heir_id, doc.text, title, doc.source, doc.date, path, doc.format, doc.fingerprint,
-                    [a for a in doc.aliases if a != heir_id], doc.alias_paths)
+                    [a for a in doc.aliases if a != heir_id], doc.alias_paths, doc.date_source)
 
 
 def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Document]) -> Chunk:
@@ -510,5 +512,4 @@ def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Docum
     before = old_docs[chunk.doc_id]
     n = chunk.chunk_id.rsplit("#", 1)[-1]
     title = heir.title if chunk.title == before.title else chunk.title
-    return Chunk(f"{heir.doc_id}#{n}", heir.doc_id, chunk.text, title, chunk.section, chunk.author, chunk.date,
-                 chunk.source, chunk.kind, chunk.start, chunk.end, chunk.planted)
+    return replace(chunk, chunk_id=f"{heir.doc_id}#{n}", doc_id=heir.doc_id, title=title)

@@ -4,7 +4,8 @@ Sentences end at ``。！？；…`` and ``.!?`` (closing quotes stay with their
 paragraph break. A chunk packs whole sentences from consecutive paragraphs of one section
 until the next would pass ``max_tokens``; the next chunk starts with the last whole sentences
 of the previous one, up to ``overlap_tokens``. A sentence is cut only when it alone exceeds
-the budget. Captions are always passages of their own.
+the budget. Captions are always passages of their own; a table's rows (one sentence each) pack
+into passages of the kind ``table``, apart from the text around them.
 """
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ def _split_long(text: str, start: int, end: int, budget: int,
 
 
 def chunk_document(doc: Document, blocks: list[Block], settings: ChunkerSettings,
-                   count: Callable[[str], int]) -> list[Chunk]:
-    """Chunks for one document; ``count`` returns the number of tokens in a string."""
+                   count: Callable[[str], int], page_at: Callable[[int], int] = lambda offset: 0) -> list[Chunk]:
+    """Chunks for one document; ``count`` returns the number of tokens in a string, ``page_at``
+    the page a character offset is on (0: not paged)."""
     text = doc.text
     budget, overlap = settings.max_tokens, settings.overlap_tokens
     chunks: list[Chunk] = []
@@ -52,14 +54,14 @@ def chunk_document(doc: Document, blocks: list[Block], settings: ChunkerSettings
             chunk_id=f"{doc.doc_id}#{n}", doc_id=doc.doc_id, text=text[first:last],
             title=b.title or doc.title, section=" > ".join(b.section), author=b.author,
             date=doc.date, source=doc.source, kind=b.kind, start=first, end=last,
-            planted=planted_instruction(text[first:last]),
+            planted=planted_instruction(text[first:last]), page=page_at(first),
         ))
 
     # group consecutive blocks that share kind, title, section and author
     groups: list[list[Block]] = []
     for b in blocks:
         g = groups[-1] if groups else None
-        if (g and b.kind == "body" and g[-1].kind == "body"
+        if (g and b.kind in ("body", "table") and g[-1].kind == b.kind
                 and (g[-1].title, g[-1].section, g[-1].author) == (b.title, b.section, b.author)):
             g.append(b)
         else:

@@ -1,8 +1,11 @@
-"""Read bulletin files into text: .txt .md .html .pdf .docx and .jsonl records.
+"""Read bulletin files into text: .txt .md .html .pdf .docx .doc .wps .xlsx .csv, images, and .jsonl records.
 
 Each reader returns the document text in the light markdown the layout parser understands
-(``##``/``###`` headings, ``■`` captions). Failures raise :class:`ReadError` with a reason a
-user can act on; the ingest reports it by file name and carries on with the other files.
+(``##``/``###`` headings, ``■`` captions, ``▦`` table rows, form feeds between pages). This
+module decides which reader a file goes to and reads text, web pages and JSONL itself; PDFs are
+read by :mod:`.pdf`, office files by :mod:`.office`, images by :mod:`.ocr`. Failures raise
+:class:`ReadError` with a reason a user can act on; the ingest reports it by file name and
+carries on with the other files.
 
 What one file may cost is bounded by :class:`~rag.config.ReadLimits` (``Settings.limits``):
 size on disk, a .docx's unzipped size (measured before anything is unzipped), a PDF's size and
@@ -11,28 +14,28 @@ skipped with the limit it broke.
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..config import ReadLimits
 from ..types import Skipped
+from .budget import MB, ReadError, too_long
+from .encoding import EncodingError, detect
+from .ocr import read_image
+from .office import read_csv, read_docx, read_legacy, read_xlsx
+from .pdf import read_pdf
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl")
-MB = 1024 * 1024
+IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # read by OCR (rag.ingest.ocr)
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".xlsx", ".csv",
+             ".jsonl") + IMAGES
+PAGED = ("pdf",) + tuple(e.lstrip(".") for e in IMAGES)  # text in pages (form feeds between): passages keep their page
 MAX_FILE_BYTES = int(ReadLimits().max_file_mb * MB)
-MAX_ZIP_PARTS = 10_000  # a .docx with more parts than this is not a bulletin
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # control characters but \t \n \f \r
-
-
-class ReadError(Exception):
-    """A file that cannot be ingested; the message says why."""
 
 
 @dataclass
@@ -45,8 +48,11 @@ class RawDocument:
     format: str
     title: str = ""
     source: str = ""
-    date: str = ""  # as written; read into ISO form when the document is prepared
+    date: str = ""  # a date the file states as a field, as written; read into ISO form when prepared
     author: str = ""  # the page's author (web pages); bylines in the text take precedence
+    date_source: str = "record"  # what stated ``date``: a record, a web page
+    meta_date: str = ""  # the file's own metadata date (PDF CreationDate, .docx created), a weaker hint
+    meta_source: str = ""  # which metadata
 
 
 def doc_id_for(path: Path) -> str:
@@ -83,31 +89,18 @@ def iter_files(paths: list[str | Path]) -> Iterator[Path | Skipped]:
 
 # ---------------------------------------------------------------- decoding
 def decode_bytes(data: bytes, name: str = "") -> str:
-    """Decode text that may be UTF-8 (with or without BOM), UTF-16 with BOM, GBK or GB18030."""
+    """Decode text in UTF-8 or UTF-16 (with or without BOM), GB18030/GBK, Big5/Big5-HKSCS, or what
+    charset-normalizer finds; a file no decoding of which reads as text is refused
+    (:mod:`.encoding`), never stored garbled."""
     if not data.strip():
         raise ReadError("empty file")
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return text_only(data[len(bom):].decode(enc, errors="replace"))
-    if b"\x00" in data[:8192]:
-        raise ReadError("binary file (contains NUL bytes), not text")
     try:
-        return text_only(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")  # a superset of GBK and GB2312
-        if _looks_like_text(text):
-            return text_only(text)
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or not _looks_like_text(str(best)):
-        raise ReadError("unreadable: not UTF-8, GBK or GB18030 text and no other encoding fits")
-    return text_only(str(best))
+        text, _ = detect(data)
+    except EncodingError as exc:
+        if b"\x00" in data[:8192]:
+            raise ReadError("binary file (contains NUL bytes), not text") from None
+        raise ReadError(f"unreadable text: {exc}") from None
+    return text_only(text)
 
 
 def text_only(text: str) -> str:
@@ -117,13 +110,6 @@ def text_only(text: str) -> str:
     if nul and nul > len(text) / 100:
         raise ReadError("binary file (contains NUL bytes), not text")
     return _CONTROL.sub("", text)
-
-
-def _looks_like_text(text: str) -> bool:
-    if not text:
-        return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return bad / len(text) < 0.01
 
 
 # ---------------------------------------------------------------- formats
@@ -189,117 +175,6 @@ def read_html(data: bytes) -> WebPage:
     return WebPage(body, page.title or "", page.date or "", page.author or "")
 
 
-class _Clock:
-    """The time one file may take to read (``limits.max_seconds``), checked between pages."""
-
-    def __init__(self, seconds: float):
-        self.seconds, self.end = seconds, time.monotonic() + seconds
-
-    def check(self, done: str) -> None:
-        if time.monotonic() > self.end:
-            raise ReadError(f"took over {self.seconds:g} s to read ({done}) (limits.max_seconds = {self.seconds:g})")
-
-
-def _too_long(chars: int, limits: ReadLimits) -> ReadError:
-    return ReadError(f"too long: {chars:,} characters > {limits.max_chars:,} (limits.max_chars)")
-
-
-def read_pdf(path: Path, limits: ReadLimits | None = None) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    import logging
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason goes into the skip report instead
-    limits = limits or ReadLimits()
-    clock = _Clock(limits.max_seconds)
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ReadError("encrypted PDF: decrypt it first")
-        n = len(reader.pages)
-        if n > limits.max_pdf_pages:
-            raise ReadError(f"too many pages: {n:,} > {limits.max_pdf_pages:,} (limits.max_pdf_pages)")
-        pages, chars = [], 0
-        for i, page in enumerate(reader.pages):
-            clock.check(f"{i} of {n} pages done")
-            pages.append(page.extract_text() or "")
-            chars += len(pages[-1])
-            if chars > limits.max_chars:
-                raise _too_long(chars, limits)
-    except ReadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ReadError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise ReadError("PDF has no extractable text (scanned images need OCR first)")
-    return text
-
-
-def check_unzipped_size(path: Path, limits: ReadLimits) -> None:
-    """Refuse a .docx (a zip) whose parts would unzip to more than ``limits.max_unzipped_mb``,
-    from the sizes its directory declares, before anything is unzipped. (Python's zip reader
-    never returns more than a part's declared size, so a part cannot lie its way past this.)"""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            parts = z.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-        raise ReadError(f"unreadable DOCX ({exc.__class__.__name__}: {exc})") from exc
-    if len(parts) > MAX_ZIP_PARTS:
-        raise ReadError(f"unreadable DOCX: {len(parts):,} parts (a document has a few dozen)")
-    total = sum(p.file_size for p in parts)
-    if total > limits.max_unzipped_mb * MB:
-        raise ReadError(f"unzips to {total / MB:,.0f} MB > {limits.max_unzipped_mb:g} MB (limits.max_unzipped_mb)")
-
-
-def read_docx(path: Path, limits: ReadLimits | None = None) -> str:
-    import zipfile
-
-    import docx
-
-    from docx.opc.exceptions import PackageNotFoundError
-
-    limits = limits or ReadLimits()
-    clock = _Clock(limits.max_seconds)
-    check_unzipped_size(path, limits)
-    try:
-        d = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise ReadError(f"unreadable DOCX ({exc.__class__.__name__}: {exc})") from exc
-    clock.check("opening it")
-    lines: list[str] = []
-    chars = 0
-    for i, para in enumerate(d.paragraphs):
-        if i % 256 == 0:
-            clock.check(f"{i} paragraphs done")
-            if chars > limits.max_chars:
-                raise _too_long(chars, limits)
-        text = para.text.strip()
-        if not text:
-            continue
-        style = (para.style.name if para.style is not None else "").lower()
-        if style == "title" or style == "heading 1":
-            lines.append("## " + text)
-        elif style.startswith("heading"):
-            lines.append("### " + text)
-        elif style == "caption":
-            lines.append("■" + text)
-        else:
-            lines.append(text)
-        chars += len(text)
-    for table in d.tables:
-        clock.check("reading its tables")
-        for row in table.rows:
-            lines.append(" | ".join(c.text.strip() for c in row.cells))
-    text = "\n\n".join(lines)
-    if not text.strip():
-        raise ReadError("empty document")
-    return text
-
-
 def read_jsonl(path: Path, data: bytes, limits: ReadLimits | None = None) -> Iterator[RawDocument | Skipped]:
     """One document per line: ``{"id", "title"?, "date"?, "source"?, "text"}``; a record longer
     than ``limits.max_chars`` is skipped by its line."""
@@ -322,7 +197,7 @@ def read_jsonl(path: Path, data: bytes, limits: ReadLimits | None = None) -> Ite
             yield Skipped(where, "empty text")
             continue
         if len(rec["text"]) > limits.max_chars:
-            yield Skipped(where, str(_too_long(len(rec["text"]), limits)))
+            yield Skipped(where, str(too_long(len(rec["text"]), limits)))
             continue
         seen_any = True
         rid = str(rec.get("id") or f"{doc_id_for(path)}:{lineno}")
@@ -340,15 +215,16 @@ def check_size(size: int, ext: str, limits: ReadLimits) -> None:
         raise ReadError(f"too large: {size / MB:,.1f} MB > {limits.max_file_mb:g} MB (limits.max_file_mb)")
     if ext == ".pdf" and size > limits.max_pdf_mb * MB:
         raise ReadError(f"too large for a PDF: {size / MB:,.1f} MB > {limits.max_pdf_mb:g} MB (limits.max_pdf_mb)")
-    if ext in (".txt", ".md", ".markdown") and size > 4 * limits.max_chars:  # no character takes over 4 bytes
+    if ext in (".txt", ".md", ".markdown", ".csv") and size > 4 * limits.max_chars:  # no character takes over 4 bytes
         amount = f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.1f} KB"
         raise ReadError(f"too long: {amount} of text holds more than {limits.max_chars:,} "
                         "characters (limits.max_chars)")
 
 
-def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocument | Skipped]:
+def read_path(path: Path, limits: ReadLimits | None = None,
+              pages: Callable[[int, int], None] | None = None) -> Iterator[RawDocument | Skipped]:
     """Read one file; every failure comes back as a :class:`Skipped` naming the file (a file
-    over one of ``limits`` too, naming the limit)."""
+    over one of ``limits`` too, naming the limit). ``pages`` hears of each page read by OCR."""
     limits = limits or ReadLimits()
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
@@ -359,22 +235,29 @@ def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[RawDocum
         if ext == ".jsonl":
             yield from read_jsonl(path, path.read_bytes(), limits)
             return
-        title = date = author = ""
+        title = date = author = meta_date = meta_source = ""
         if ext == ".pdf":
-            text = read_pdf(path, limits)
-        elif ext == ".docx":
-            text = read_docx(path, limits)
+            pdf = read_pdf(path, limits, pages)
+            text, meta_date, meta_source = pdf.text, pdf.meta_date, "PDF metadata"
+        elif ext in (".docx", ".xlsx", ".doc", ".wps"):
+            office = {".docx": read_docx, ".xlsx": read_xlsx}.get(ext, read_legacy)(path, limits)
+            text, meta_date, meta_source = office.text, office.meta_date, office.meta_source
+        elif ext in IMAGES:
+            text = read_image(path, limits)
         elif ext in (".html", ".htm"):
             page = read_html(path.read_bytes())
             text, title, date, author = page.text, page.title, page.date, page.author
+        elif ext == ".csv":
+            text = read_csv(decode_bytes(path.read_bytes()), path.stem)
         else:
             text = decode_bytes(path.read_bytes())
         if len(text) > limits.max_chars:
-            raise _too_long(len(text), limits)
+            raise too_long(len(text), limits)
         text = _CONTROL.sub("", text)
         if not text.strip():
             raise ReadError("no text")
-        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title, date=date, author=author)
+        yield RawDocument(doc_id_for(path), text, str(path), ext.lstrip("."), title=title, date=date, author=author,
+                          date_source="page", meta_date=meta_date, meta_source=meta_source)
     except ReadError as exc:
         yield Skipped(str(path), str(exc))
     except PermissionError:

@@ -3,9 +3,9 @@
 What the later stages use: :class:`Retriever` (``query()`` then ``search()``), :class:`Query`,
 :class:`Filters`, ``MODES``.
 """
-from .filters import Filters
+from .filters import Filters, undated_note
 from .fusion import convex, rrf
 from .query import Query
 from .retriever import MODES, Retriever
 
-__all__ = ["Filters", "convex", "rrf", "Query", "MODES", "Retriever"]
+__all__ = ["Filters", "undated_note", "convex", "rrf", "Query", "MODES", "Retriever"]

@@ -27,3 +27,15 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.doc_ids or self.sources or self.date_from or self.date_to)
+
+
+def undated_note(n: int, lang: str = "en") -> str:
+    """What to tell a user whose date range left out ``n`` documents that carry no date."""
+    if not n:
+        return ""
+    if lang == "zh":
+        return (f"日期筛选排除了 {n} 份没有日期的文档（正文、文件名和文件属性中都找不到日期）；"
+                "去掉日期筛选可以搜索它们。")
+    return (f"the date filter left out {n} undated document{'s' if n != 1 else ''} (no date in the text, "
+            "the file name or the file's metadata); search without the date filter to include "
+            f"{'them' if n != 1 else 'it'}")

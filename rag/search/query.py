@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ..text import AskedFor
+from ..text.constraints import Constraints
 
 
 @dataclass
@@ -22,7 +23,8 @@ class Query:
     (the same unless a follow-up was rewritten, ``rewritten`` says how: ``rule`` or ``llm``).
     ``lang`` is the language of ``text``; ``reply_lang`` the one to answer in (the question's).
     ``asked`` the kind of thing asked for; ``words`` its content words; ``terms`` the terms an
-    answer should hold, weighted by IDF; ``tokens`` its BM25 query tokens. The ``vector`` and its
+    answer should hold, weighted by IDF; ``tokens`` its BM25 query tokens; ``constraints`` the details an answer must match (its year,
+    place, company, qualifiers and the measure asked for). The ``vector`` and its
     ``baseline`` (mean and spread of its cosine to a sample of the corpus) are computed on first
     use, once.
     """
@@ -43,6 +45,9 @@ class Query:
     # an English question over a Chinese corpus: the Chinese terms its words translate to (CC-CEDICT),
     # with their IDF; they are in ``tokens`` too (BM25), and let the answerer read a Chinese sentence
     translated: dict[str, float] = field(default_factory=dict)
+    # the details the question pins down (a year, a place, a company, a level, the measure asked
+    # for): an answer must match them, or say what the bulletins hold instead (rag.text.constraints)
+    constraints: Constraints = field(default_factory=Constraints)
 
     @property
     def kind(self) -> str:
@@ -87,6 +92,7 @@ class Query:
         top = sorted(self.terms.items(), key=lambda kv: -kv[1])[:8]
         lines += [f"language:  {self.lang}" + (f" (reply in {self.reply_lang})" if self.reply_lang != self.lang else ""),
                   f"asks for:  {asked}",
+                  f"details:   {self.constraints}",
                   f"words:     {' '.join(self.words) or '-'}",
                   f"terms:     {' '.join(f'{t}:{w:.1f}' for t, w in top) or '-'}",
                   f"tokens:    {len(self.tokens)} for BM25",

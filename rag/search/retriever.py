@@ -11,6 +11,7 @@ from ..text import (AskedFor, asked_for, coverage, language, question_terms, que
 from ..types import Chunk, Hit, SearchResult
 from .filters import Filters
 from .fusion import convex, rrf
+from ..text.constraints import read_constraints
 from ..text.crosslingual import translated_tokens
 from .query import Query
 from .second_stage import SecondStage
@@ -37,6 +38,7 @@ class Retriever:
         langs = [language(c.text) for c in index.chunks_at(sample)] if n else []
         self.corpus_language = max(set(langs), key=langs.count) if langs else "zh"
         self.second_stage = SecondStage.from_settings(settings)  # reranker, per-document cap
+        self.problem = self.second_stage.problem  # a reranker that could not be loaded: said once, search goes on
 
     # ------------------------------------------------------------ understanding a question
     def query(self, text: str, *, question: str | None = None, kind: str | None = None,
@@ -63,7 +65,8 @@ class Retriever:
             embed = lambda t: self.embedder.embed_queries([t])[0]  # noqa: E731
         return Query(question if question is not None else text, text, lang, reply_lang or lang,
                      asked, words, weights, tokens, rewritten, embed, self._sample,
-                     translated=self.index.idf(set(translated)) if translated else {})
+                     translated=self.index.idf(set(translated)) if translated else {},
+                     constraints=read_constraints(text))
 
     # ------------------------------------------------------------ filters
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
@@ -100,12 +103,13 @@ class Retriever:
             raise ValueError(f"unknown fusion {self.settings.fusion!r}; choose convex or rrf")
         if not query.text or not len(self.index):
             return SearchResult(query.text, mode, [], False)
+        undated = self.index.undated_documents(filters) if (filters.date_from or filters.date_to) else 0
         if getattr(self.index, "native_filters", False):
             allowed = filters or None  # the store runs them itself (Milvus: as expressions)
         else:
             allowed = self.allowed_rows(filters)
             if allowed is not None and not len(allowed):
-                return SearchResult(query.text, mode, [], False)
+                return SearchResult(query.text, mode, [], False, undated)
         pool = max(50, 4 * k)
         single = pool if self.second_stage.needs_pool(mode) else k  # dense or lexical alone
         dense_scores: dict[int, float] = {}
@@ -131,7 +135,8 @@ class Retriever:
             cross = query.lang != self.corpus_language and not query.translated
             weight = self.settings.crosslingual_dense_weight if cross else self.settings.dense_weight
             ranked = convex(dense, lexical, weight)
-        ranked = self.second_stage.apply(query, self.index, mode, ranked, dense_scores, lex_scores)[:k]
+        ranked, rerank_scores = self.second_stage.apply(query, self.index, mode, ranked)
+        ranked = ranked[:k]
 
         rows = [r for r, _ in ranked]
         chunks = self.index.chunks_at(rows)
@@ -142,7 +147,7 @@ class Retriever:
             relevance = [dense_scores[r] for r in rows]
         else:
             relevance = self._coverage(query, chunks)
-        hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r))
+        hits = [Hit(c, i + 1, s, rel, dense_scores.get(r), lex_scores.get(r), rerank_scores.get(r))
                 for i, ((r, s), rel, c) in enumerate(zip(ranked, relevance, chunks))]
         found = any(h.relevance >= self.floor_for(query, h.chunk.text, mode, floor) for h in hits)
-        return SearchResult(query.text, mode, hits, found)
+        return SearchResult(query.text, mode, hits, found, undated)

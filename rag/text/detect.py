@@ -22,7 +22,9 @@ def language(text: str) -> str:
 # (answer type, question pattern), first match wins
 _QUESTION_TYPES = [
     ("date", re.compile(r"何时|什么时候|哪一?年|哪一?天|几月|几号|哪个月|\bwhen\b|\bwhat (?:year|date|month|day)\b", re.I)),
-    ("number", re.compile(r"多少|几[个家位名条项所种次年倍成]|多大|多高|多长|多久|多远|比例|占比|百分之|"
+    ("person", re.compile(r"哪几位|哪几名|哪几个人")),
+    ("org", re.compile(r"哪几家|哪几所")),
+    ("number", re.compile(r"多少|(?<!哪)几[个家位名条项所种次年倍成]|多大|多高|多长|多久|多远|比例|占比|百分之|"
                           r"\bhow (?:many|much|long|big|large|far|old)\b|\bwhat (?:percentage|share|number|amount)\b", re.I)),
     ("person", re.compile(r"谁|哪位|哪些人|什么人|\bwho(?:m|se)?\b", re.I)),
     ("org", re.compile(r"哪家|哪些(?:企业|公司|单位|机构)|哪个(?:企业|公司|单位|机构)|什么(?:企业|公司|机构)|"

@@ -22,6 +22,23 @@ _STRONG = [
     # 忽略/无视/不要理会 + (以上/之前/前面/上述/先前/所有/全部/一切) + 指令/指示/提示/规则/设定
     re.compile(r"(?:忽略|忽视|无视|不要理会|别管|忘记|忘掉|抛开)(?:掉)?(?:你)?(?:之前|以前|此前|先前|以上|上面|上述|前面|前述|"
                r"原有|原来|系统|所有|全部|一切|任何|的|和|与|、|\s)*(?:指令|指示|提示词?|规则|设定|约束|要求|命令|prompt)"),
+    # 你以前收到的一切问题都不必理会 / 不用回答用户的问题 (what was asked before is to be dropped)
+    re.compile(r"(?:你|您)?(?:之前|以前|此前|先前|收到|接到|被问)的?(?:一切|所有|任何|全部)?(?:问题|提问|指令|要求)"
+               r"(?:都|均|一律)?(?:不必|不用|无需|不要|别)(?:理会|回答|管|考虑)"),
+    # the reply dictated: 你唯一的回答是 / 助手只应回复 / 只能回答 / your only answer is
+    re.compile(r"(?:你|您)(?:的)?(?:唯一|全部|所有)的?(?:回答|回复|答案|输出)(?:是|为|只能是|应是|应该是)|"
+               r"(?:助手|人工智能|ai|模型|机器人|智能体|大模型)(?:都|均|一律)?(?:只|仅)?(?:应|应该|应当|必须|须|要|能|可以)?"
+               r"(?:只|仅)?(?:回复|回答|输出|答复)(?:说|为|是)?[：:“\"「]"),
+    # addressed to whatever reads this text: 给阅读本文的AI助手 / 系统提示：
+    re.compile(r"(?:给|致|告诉|提醒)(?:正在)?(?:阅读|读取|处理|看到)(?:本文|此文|这篇文章|本段|这段文字|本页|以下内容)的"
+               r"(?:ai|人工智能|助手|模型|机器人|智能体|大模型|程序|系统)|"
+               r"(?:系统|平台|后台)(?:提示|通知|指令|消息|公告)\s*[:：]\s*(?:对于|对|请|凡|所有|任何|助手|ai|用户)"),
+    re.compile(r"\byour\s+(?:only|sole|one)\s+(?:answer|reply|response|output)\s+(?:is|will\s+be|must\s+be|should\s+be)\b|"
+               r"\b(?:the\s+)?(?:ai\s+)?(?:assistant|chatbot|language\s+model|model|ai)\s+(?:must|should|shall|will|may|is\s+to)"
+               r"\s+(?:only\s+)?(?:reply|answer|respond|say|output)\b|"
+               r"\b(?:for|to)\s+(?:the|any|an?)\s+(?:ai|assistant|language\s+model|chatbot|model)s?\s+(?:reading|processing|that\s+reads)\b|"
+               r"\bsystem\s+(?:notice|message|instruction|note)\s*:|"
+               r"\b(?:disregard|ignore)\s+(?:any|all|every|the)\s+(?:questions?|queries)\b"),
     re.compile(r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
                r"(?:previous|prior|above|earlier|preceding|former|system|original|existing|the|all|your)?\s*"
                r"(?:instructions?|prompts?|directions?|rules|guidelines|context|messages?)\b"),

@@ -35,7 +35,7 @@ from .library import Library, settings_record  # noqa: E402
 from .original import original_html  # noqa: E402
 from .render import (answer_of, conversation_markdown, doc_choices, documents_table, esc,  # noqa: E402
                      info_markdown, ingest_markdown, llm_name, message_html, no_sources, plain_history, plain_text,
-                     problem_html, searching, sources_html, turn_record)
+                     problem_html, record_html, searching, sources_html, turn_record)
 from .safety import check_exposure, forget_upload, is_inside, save_upload, settle_upload  # noqa: E402
 from .texts import language_of, t, translations  # noqa: E402
 
@@ -60,6 +60,8 @@ CSS = """
 .src-doc { font-size: .75em; color: var(--body-text-color-subdued); margin-top: 6px; word-break: break-all; }
 .sources-empty { color: var(--body-text-color-subdued); padding: 8px 0; }
 .answer-note { display: block; font-size: .85em; color: var(--body-text-color-subdued); }
+.answer-caveat { display: block; margin-bottom: .3em; padding: .2em .5em; border-left: 3px solid #d97706;
+                 background: rgba(217, 119, 6, .08); }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .answer-problem { color: var(--error-text-color, #b91c1c); }
 .note-details { font-size: .8em; color: var(--body-text-color-subdued); }
@@ -249,7 +251,7 @@ class UI:
             conv = None
         messages, turns, sources = [], {}, no_sources(lang)
         for turn in self.library.history.turns(conv.id) if conv else []:
-            html = message_html(turn.answer.get("text", ""), turn.id, turn.answer.get("note", ""), lang)
+            html = record_html(turn.answer, turn.id, lang)
             messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": html}]
             turns[plain_text(html)] = turn.answer
             sources = sources_html(answer_of(turn.answer), turn.id, lang)
@@ -341,8 +343,8 @@ class UI:
             yield (problem_html(t("failed", lang), f"{type(exc).__name__}: {exc}", lang), no_sources(lang), gr.skip(),
                    filter_update, gr.skip(), gr.skip())
             return
-        html = notice + message_html(answer.text, turn, answer.note, lang)
         record = turn_record(answer, turn, message)
+        html = notice + record_html(record, turn, lang)
         conv = self.library.history.get(session.get("conversation") or "")
         if conv is None or conv.kb != kb.id:
             conv = self.library.history.start(kb.id, message)

@@ -73,9 +73,18 @@ def note_html(note: str, lang: str = "en") -> str:
     return f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(text)}</span>' + details_html(details, lang)
 
 
-def message_html(text: str, turn: str, note: str = "", lang: str = "en") -> str:
-    """The chat bubble of an answer: linked markers, then the note (fallback reason...) if any."""
-    return link_markers(text, turn, lang) + note_html(note, lang)
+def message_html(text: str, turn: str, note: str = "", lang: str = "en", caveat: str = "",
+                 read_as: str = "") -> str:
+    """The chat bubble of an answer: how a follow-up was read (``read_as``), the text with linked
+    markers (its ``caveat`` lead marked), then the note (fallback reason...) if any, in ``lang``."""
+    if caveat and text.startswith(caveat):
+        body = (f'<span class="answer-caveat">⚠️ {link_markers(caveat, turn, lang)}</span>'
+                + link_markers(text[len(caveat):], turn, lang))
+    else:
+        body = link_markers(text, turn, lang)
+    if read_as:
+        body = f'<span class="{NOTE_CLASS}">🔁 {esc(t("read_as", lang))}{esc(read_as)}</span>\n\n' + body
+    return body + note_html(note, lang)
 
 
 def details_html(details: str, lang: str = "en") -> str:
@@ -158,13 +167,16 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
     colon = "：" if lang == "zh" else ": "
     meta = [f'<span class="src-{k}">{esc(t(k, lang))}{colon}{esc(v)}</span>'
             for k, v in (("section", section), ("author", c.author), ("date", c.date)) if v]
-    kind = f' <span class="src-kind">{esc(t("caption", lang))}</span>' if c.kind == "caption" else ""
+    kind = f' <span class="src-kind">{esc(t(c.kind, lang))}</span>' if c.kind in ("caption", "table") else ""
+    page = f' · <span class="src-page">{esc(t("page", lang, page=c.page))}</span>' if c.page else ""
+    rerank = ("" if hit is None or hit.rerank_score is None
+              else f' · <span class="src-rerank">{esc(t("rerank_score", lang))} {hit.rerank_score:.2f}</span>')
     return (f'<div class="src-card" id="{card_id(turn, c.n)}">'
             f'<div class="src-head"><span class="src-n">[{c.n}]</span> '
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)} · {esc(t("relevance", lang))} {c.score:.2f}'
+            f'<div class="src-doc">{esc(c.doc_id)}{page} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}'
             f'<a class="open-original" href="#" data-open="{esc(turn)}:{c.n}">{esc(t("open_original", lang))}</a>'
             f'</div></div>')
 
@@ -276,19 +288,21 @@ def documents_table(documents: list[Document], passages: dict[str, int], query: 
 # ---------------------------------------------------------------- the exported conversation
 def turn_record(answer: Answer, turn: str = "", question: str = "") -> dict:
     """One answer as plain data (kept in the page's session for the export, and in the
-    conversation's history): its text, note and citations, each citation with the passage it
-    quotes and where that lies in its document (``start``, ``end``, ``page``: 0 when unknown)."""
+    conversation's history): its text, note, caveat, how a follow-up was read, and citations,
+    each citation with the passage it quotes and where that lies in its document (``start``,
+    ``end``, ``page``: 0 when unknown)."""
     hits = {h.chunk.chunk_id: h.chunk for h in answer.passages}
 
     def cited(c: Citation) -> dict:
         chunk = hits.get(c.chunk_id)
-        where = ({"passage": chunk.text, "start": chunk.start, "end": chunk.end, "page": getattr(chunk, "page", 0)}
+        where = ({"passage": chunk.text, "start": chunk.start, "end": chunk.end, "page": chunk.page}
                  if chunk is not None else {})
         return {**c.to_dict(), **where}
 
     return {"id": turn, "question": question or answer.question, "text": answer.text, "note": answer.note,
             "refused": answer.refused, "lang": answer.lang, "backend": answer.backend,
-            "search_query": answer.search_query, "caveat": getattr(answer, "caveat", ""),
+            "search_query": answer.search_query, "caveat": answer.caveat,
+            "read_as": answer.search_query if answer.rewritten else "",
             "citations": [cited(c) for c in answer.citations]}
 
 
@@ -299,12 +313,18 @@ def answer_of(record: dict) -> Answer:
     """The :class:`Answer` a :func:`turn_record` was made from, as far as the page needs it (its
     citations, and the passages they quote)."""
     cites = [Citation(**{k: v for k, v in c.items() if k in CITATION_FIELDS}) for c in record.get("citations") or []]
-    passages = [Hit(Chunk(c["chunk_id"], c["doc_id"], c["passage"], start=c.get("start", 0), end=c.get("end", 0)),
-                    c.get("n", 0), c.get("score", 0.0), c.get("score", 0.0))
+    passages = [Hit(Chunk(c["chunk_id"], c["doc_id"], c["passage"], start=c.get("start", 0), end=c.get("end", 0),
+                          page=c.get("page", 0)), c.get("n", 0), c.get("score", 0.0), c.get("score", 0.0))
                 for c in record.get("citations") or [] if c.get("passage")]
     return Answer(record.get("question", ""), record.get("text", ""), cites, passages, refused=record.get("refused", False),
                   note=record.get("note", ""), lang=record.get("lang", "zh"), backend=record.get("backend", "extractive"),
-                  search_query=record.get("search_query", ""))
+                  search_query=record.get("search_query", ""), caveat=record.get("caveat", ""))
+
+
+def record_html(record: dict, turn: str, lang: str = "en") -> str:
+    """The chat bubble of a kept answer (:func:`turn_record`)."""
+    return message_html(record.get("text", ""), turn, record.get("note", ""), lang, caveat=record.get("caveat", ""),
+                        read_as=record.get("read_as", ""))
 
 
 def _quote_block(text: str) -> str:
@@ -316,7 +336,8 @@ def source_markdown(c: dict, lang: str = "en") -> str:
     section = section_label(c.get("section", ""), c.get("title", ""))
     meta = " · ".join(x for x in (section, c.get("author", ""), c.get("date", "")) if x)
     head = f"{c.get('n')}. **{c.get('title') or c.get('doc_id')}**" + (f" — {meta}" if meta else "")
-    where = f"   {code(c.get('doc_id', ''))} · {t('relevance', lang)} {float(c.get('score', 0)):.2f}"
+    page = f" · {t('page', lang, page=c['page'])}" if c.get("page") else ""
+    where = f"   {code(c.get('doc_id', ''))}{page} · {t('relevance', lang)} {float(c.get('score', 0)):.2f}"
     quote = "\n".join("   " + line for line in _quote_block(c.get("quote", "")).splitlines())
     return f"{head}  \n{where}\n\n{quote}"
 
@@ -340,7 +361,12 @@ def conversation_markdown(history: list, turns: dict, lang: str = "en", when: st
             continue
         n += 1
         record = turns.get(text) or {}
-        out += [t("md_question", lang, n=n), _quote_block(question) if question else "", t("md_answer", lang), text]
+        out += [t("md_question", lang, n=n), _quote_block(question) if question else ""]
+        if record.get("read_as"):
+            out.append(t("md_read_as", lang, q=record["read_as"]))
+        out += [t("md_answer", lang), text]
+        if record.get("caveat"):
+            out.append(t("md_caveat", lang))
         note, details = note_text(record.get("note", ""), lang)
         if note:
             out.append(f"_{note}_" + (f" ({details})" if details else ""))

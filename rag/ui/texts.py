@@ -130,9 +130,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "author": ("Author", "作者"),
     "date": ("Date", "日期"),
     "caption": ("photo caption", "图片说明"),
+    "table": ("table", "表格"),
+    "page": ("p. {page}", "第{page}页"),
     "relevance": ("relevance", "相关度"),
+    "rerank_score": ("reranker score", "重排序得分"),
     "refused": ("No passage in the bulletins answers this question.", "简报中没有能回答这个问题的段落。"),
     "no_citations": ("No sources cited.", "没有引用来源。"),
+    "read_as": ("Read as: ", "理解为："),
+    "md_read_as": ("_Read as: {q}_", "_理解为：{q}_"),
+    "md_caveat": ("_Caveat: the bulletins do not hold what was asked; the fact quoted is a neighbouring one._",
+                  "_说明：简报中没有所问的内容，引用的是相近的事实。_"),
     # the index summary
     "info": ("**Model:** `{model}` ({dim}-dim vectors)  \n"
              "**Index:** `{folder}`: {documents} documents, {chunks} passages, {index_type}, {size} on disk  \n"

@@ -234,3 +234,24 @@ def test_rag_ask_cli(seed_settings, seed_assistant):
     out = subprocess.run([sys.executable, "-m", "rag", "ask", Q_PROJECTS], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "311" in out.stdout and "[1]" in out.stdout
+
+
+# ------------------------------------------------------------ the LLM and the question's details (issue 20)
+def test_an_llm_answer_with_another_year_gets_a_caveat(seed_assistant, stub):
+    stub.script = lambda body: Reply(GOOD.format(n=_passage_number(body, "311")))
+    ans = _llm_bot(seed_assistant, _openai(stub)).ask("2022年青岛高新区新引进了多少个高质量项目？")
+    assert ans.backend == "llm" and ans.outcome == "caveat" and "2022" in ans.caveat
+    assert ans.text.startswith(ans.caveat) and "311" in ans.text
+
+
+def test_an_llm_answer_that_says_the_year_is_missing_stands(seed_assistant, stub):
+    reply = "简报中没有2022年的数据；2023年以来新引进高质量项目311个[{n}]。"
+    stub.script = lambda body: Reply(reply.format(n=_passage_number(body, "311")))
+    ans = _llm_bot(seed_assistant, _openai(stub)).ask("2022年青岛高新区新引进了多少个高质量项目？")
+    assert ans.backend == "llm" and ans.outcome == "answer" and ans.text.startswith("简报中没有2022年")
+
+
+def test_an_llm_answer_about_a_measure_no_passage_holds_falls_back(seed_assistant, stub):
+    stub.script = lambda body: Reply("户籍人口连续四年增长30%以上[{n}]。".format(n=_passage_number(body, "户籍人口")))
+    ans = _llm_bot(seed_assistant, _openai(stub)).ask("2023年青岛高新区的GDP增长了多少？")
+    assert ans.backend == "extractive" and ans.refused and "GDP" in ans.text

@@ -195,7 +195,8 @@ def test_metric_names_order():
     names = metric_names([1, 5, 10], 800, answers=True)
     assert names[:4] == ["hit@1", "hit@5", "hit@10", "hit@800c"]
     assert "evidence_recall@5" in names and "evidence_recall@1" not in names and "doc_recall@10" in names
-    assert names[-1] == "wrong_refusal_rate"
+    assert names[-4:] == ["wrong_refusal_rate", "declined_rate_unanswerable", "caveat_rate_answerable",
+                          "caveat_names_missing"]
 
 
 # ------------------------------------------------------------------ answers

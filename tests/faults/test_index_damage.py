@@ -302,3 +302,61 @@ def test_unreadable_index_folder(built, cli):
     os.chmod(segment(built.index_dir) / "meta.sqlite", 0)
     code, _, errs = cli("search", "x", "--index", built.index_dir)
     assert code == 2 and "Traceback" not in errs
+
+
+# ------------------------------------------------------------------ writing to a damaged index
+def _state(folder: Path) -> tuple:
+    return ((folder / CURRENT).read_text(), sorted(p.name for p in folder.glob("gen-*")),
+            sorted(p.name for p in (folder / "segments").iterdir()))
+
+
+@pytest.mark.parametrize("name", ["vectors.faiss", "meta.sqlite", "lexical/data.csc.index.npy", "rows/date.npy"])
+def test_an_ingest_refuses_an_index_whose_files_fail_their_checksums(built, cli, fake, corpus, name):
+    """A vector file zeroed in place (same size) was refused by search, but `rag ingest` built a new
+    generation on top of it and exited 0."""
+    seg = segment(built.index_dir)
+    path = seg / name
+    path.write_bytes(b"\0" * path.stat().st_size)
+    before = _state(built.index_dir)
+    extra = corpus.parent / "extra.txt"
+    extra.write_text("海鸥湾示范区新建智能灯塔27座。", encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        ingest([extra], built, fake)
+    code, out, errs = cli("ingest", extra, "--index", built.index_dir, "--quiet")
+    assert code == 2 and name in errs and "rag check" in errs and "--repair" in errs and "--rebuild" in errs
+    assert "Traceback" not in errs and _state(built.index_dir) == before  # nothing committed on top
+    with pytest.raises(IndexCorrupt):
+        remove_documents([f"{corpus.name}/brief.md"], built)
+    assert _state(built.index_dir) == before
+    report = ingest([corpus, extra], built, fake, rebuild=True)  # the way out the message names
+    assert report.documents == 3 and check_index(built.index_dir).healthy
+
+
+def _rehash(folder: Path) -> None:
+    """The manifest's checksums recomputed over damaged files (so only the readers can tell)."""
+    from rag.index import Manifest
+    from rag.index.integrity import describe_files
+
+    gen = generation(folder)
+    seg = segment(folder)
+    data = manifest_of(gen)
+    data.pop("digest")
+    data["files"].update({f"segments/{seg.name}/{k}": v for k, v in describe_files(seg).items()})
+    (gen / "manifest.json").write_text(Manifest(**data).to_json(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name,what", [("vectors.faiss", "a FAISS index"),
+                                       ("rows/date.npy", "a NumPy array"),
+                                       ("lexical/terms.npy", "a NumPy array")])
+def test_faiss_and_numpy_read_errors_are_said_plainly(index_copy, cli, name, what):
+    """FAISS's own "Index type 0x00000000 not recognized" reached the user."""
+    path = segment(index_copy) / name
+    path.write_bytes(b"\0" * path.stat().st_size)
+    _rehash(index_copy)
+    with pytest.raises(IndexCorrupt) as err:
+        Index.load(index_copy)
+    msg = str(err.value)
+    assert f"{name} cannot be read as {what}" in msg and "0x" not in msg and "rag check" in msg
+    code, out, errs = cli("search", "青岛", "--index", index_copy)
+    assert code == 2 and f"{name} cannot be read as {what}" in errs and "Traceback" not in errs
+    assert "not recognized" not in errs

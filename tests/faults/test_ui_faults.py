@@ -84,3 +84,11 @@ def test_messages_follow_the_page_language(ui):
     doc = next(d for d in Index.load(ui.settings.index_dir).documents if d.endswith("brief.md"))
     status, *_ = ui.remove(doc, "zh")
     assert status.startswith("**已移除**")
+
+
+def test_a_long_question_is_refused_in_the_ui_and_the_box_stays_usable(ui):
+    steps = list(ui.chat("青岛高新区" * 2_000, [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
+    html = steps[-1][0]
+    assert "问题太长" in html and "10000" in html
+    steps = list(ui.chat("青岛高新区有多少家高新技术企业？", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
+    assert steps[-1][0]  # the next question is answered as usual

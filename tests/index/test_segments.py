@@ -243,7 +243,7 @@ def test_an_index_of_format_4_says_rebuild(tmp_path, fake):
                  files={"meta.sqlite": {"bytes": 0, "xxh3_128": ""}})
     data = {k: v for k, v in json.loads(m.to_json()).items() if k not in ("segments", "total_len", "digest")}
     (gen / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match=r"index format 4, this version reads 5.*--rebuild"):
+    with pytest.raises(IndexMismatch, match=rf"index format 4, this version reads {FORMAT_VERSION}.*--rebuild"):
         Index.load(s.index_dir)
     src = _write(tmp_path / "old" / "a.jsonl", _docs()[:2])
     with pytest.raises(IndexMismatch, match="--rebuild"):

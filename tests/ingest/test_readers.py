@@ -117,7 +117,8 @@ def test_jsonl_records_and_bad_lines(tmp_path):
     ("empty.txt", b"", "empty file"),
     ("blank.txt", b"  \n\n ", "empty file"),
     ("binary.txt", b"\x00\x01\x02\x03PK\x00\x00garbage", "binary file"),
-    ("image.png", b"\x89PNG\r\n\x1a\n", "unsupported format '.png'"),
+    ("image.png", b"\x89PNG\r\n\x1a\n", "unreadable image"),
+    ("program.exe", b"MZ\x90\x00", "unsupported format '.exe'"),
     ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "unreadable PDF"),
     ("broken.docx", b"PK\x03\x04 not a zip really", "unreadable DOCX"),
     ("latin.txt", bytes(range(128, 256)) * 4, "unreadable"),
@@ -131,11 +132,11 @@ def test_bad_inputs_are_reported_by_name_with_a_reason(tmp_path, name, content, 
     assert any(s.path.startswith(str(p)) and reason in s.reason for s in skipped), skipped
 
 
-def test_pdf_without_text_layer(tmp_path):
+def test_a_blank_pdf_is_read_by_ocr_and_refused_when_it_finds_nothing(tmp_path):
     p = tmp_path / "scan.pdf"
     _pdf(p, [[]])
     docs, skipped = _read(p)
-    assert not docs and "no extractable text" in skipped[0].reason
+    assert not docs and "no text layer, and OCR found none" in skipped[0].reason
 
 
 def test_unreadable_paths_and_missing_path(tmp_path):

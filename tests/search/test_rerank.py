@@ -4,7 +4,6 @@ import json
 import numpy as np
 import pytest
 
-from rag.search.diversity import cap_per_document
 from rag.search.features import (FEATURES, Candidate, longest_common_substring, ordered_words,
                                  shortlist_features)
 from rag.search.rerank import (FORMAT, VERSION, RerankerError, RerankModel, load_reranker, rerank,
@@ -150,36 +149,3 @@ def test_the_bundled_model_loads_and_fits_the_size_budget():
     assert BUNDLED.stat().st_size <= 5 * 1024 * 1024
     m = load_reranker()
     assert m.feature.shape[0] > 0 and m.score(np.zeros((2, len(FEATURES)))).shape == (2,)
-
-
-def test_retriever_settings_reach_the_second_stage(tmp_path):
-    from rag.config import Settings
-    from rag.search.second_stage import SecondStage
-
-    assert SecondStage.from_settings(Settings(rerank=False)).model is None
-    with pytest.raises(RerankerError):
-        SecondStage.from_settings(Settings(rerank=True, reranker_model=str(tmp_path / "none.json")))
-    s = Settings().replace(rerank="true", max_per_doc="2", rerank_depth="30")
-    stage = SecondStage.from_settings(s)
-    assert stage.model is not None and stage.max_per_doc == 2 and stage.depth == 30
-    assert stage.needs_pool("dense") and not stage.needs_pool("hybrid")
-
-
-# ------------------------------------------------------------------ the per-document cap
-def test_cap_per_document_moves_the_excess_after():
-    ranked = [("a", 1), ("a", 2), ("a", 3), ("b", 4), ("a", 5), ("c", 6)]
-    doc = lambda item: item[0]  # noqa: E731
-    assert cap_per_document(ranked, doc, 1) == [("a", 1), ("b", 4), ("c", 6), ("a", 2), ("a", 3), ("a", 5)]
-    assert cap_per_document(ranked, doc, 2)[:4] == [("a", 1), ("a", 2), ("b", 4), ("c", 6)]
-    assert cap_per_document(ranked, doc, 0) == ranked
-    assert cap_per_document([], doc, 2) == []
-
-
-def test_the_cap_applies_in_search(index):
-    from rag.search.second_stage import SecondStage
-
-    q = query_of(index, QUESTION)
-    stage = SecondStage(None, 40, 1)
-    ranked = [(0, 1.0), (3, 0.9), (1, 0.8)]  # rows 0 and 3 are both of d0
-    assert [r for r, _ in stage.apply(q, index, "lexical", ranked, {}, {})] == [0, 1, 3]
-    assert [r for r, _ in SecondStage().apply(q, index, "lexical", ranked, {}, {})] == [0, 3, 1]

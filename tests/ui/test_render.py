@@ -82,3 +82,11 @@ def test_upload_status_names_files_as_uploaded():
     ok = IngestReport(documents=3, chunks=9, added=["corpus/uploads/dup.txt", "corpus/uploads/dup-2.txt"])
     md = ingest_markdown(ok, [], "zh", names)
     assert "- `dup_.txt` 已保存为 `dup-2.txt`" in md and "`dup?.txt` 已保存" not in md  # dup.txt is its cleaned name
+
+
+def test_a_card_shows_the_page_and_a_table():
+    ans = make_answer()
+    ans.citations[0].page, ans.citations[0].kind = 3, "table"
+    zh, en = sources_html(ans, "t1", "zh"), sources_html(ans, "t1", "en")
+    assert "第3页" in zh and "表格" in zh and "p. 3" in en and ">table<" in en
+    assert "第" not in sources_html(make_answer(), "t1", "zh").split("src-doc")[1][:80]  # no page: none shown
