@@ -197,7 +197,6 @@ class Settings:
     port: int = 7860
     auth: str | None = None  # "user:password", required when host is not loopback
     max_upload_mb: int = 20
-    max_question_chars: int = 2000  # a longer question is refused with a message (UI)
 
     @property
     def chunker(self) -> ChunkerSettings:
@@ -210,7 +209,7 @@ class Settings:
 
 SECTIONS = {"extractive": ExtractiveSettings, "citations": CitationSettings, "limits": ReadLimits}
 # settings whose numbers must lie in a range: (lowest, highest), None for no bound
-RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "max_question_chars": (1, None), "embed_batch_size": (1, None),
+RANGES = {"k": (K_MIN, K_MAX), "port": (0, 65535), "max_upload_mb": (1, None), "embed_batch_size": (1, None),
           "embed_batch_tokens": (1, None),
           "chunk_tokens": (1, None), "chunk_overlap_tokens": (0, None), "flat_max_passages": (0, None),
           "max_segments": (1, None), "segment_deleted_max": (0.0, 1.0),

@@ -30,7 +30,7 @@ from ..config import Settings, SettingsError, check_k  # noqa: E402
 from ..search import MODES, Filters  # noqa: E402
 from ..text.dates import DateError, parse_date  # noqa: E402
 from ..types import Skipped  # noqa: E402
-from ..workspace import DEFAULT_KB, KBError  # noqa: E402
+from ..workspace import DEFAULT_KB, KBError, browser_secret  # noqa: E402
 from .library import Library, settings_record  # noqa: E402
 from .original import original_html  # noqa: E402
 from .render import (answer_of, conversation_markdown, doc_choices, documents_table, esc,  # noqa: E402
@@ -249,12 +249,13 @@ class UI:
         conv = self.library.history.get(conversation) if conversation else None
         if conv is not None and conv.kb != kb.id:
             conv = None
-        messages, turns, sources = [], {}, no_sources(lang)
-        for turn in self.library.history.turns(conv.id) if conv else []:
+        messages, turns = [], {}
+        kept = self.library.history.turns(conv.id) if conv else []
+        for turn in kept:
             html = record_html(turn.answer, turn.id, lang)
             messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": html}]
             turns[plain_text(html)] = turn.answer
-            sources = sources_html(answer_of(turn.answer), turn.id, lang)
+        sources = sources_html(answer_of(kept[-1].answer), kept[-1].id, lang) if kept else no_sources(lang)
         session = {"kb": kb.id, "conversation": conv.id if conv else ""}
         chat = gr.update(value=messages, placeholder=t("chat_placeholder", lang))
         return (session, self.kb_choices(kb.id, lang), *self.refresh(lang, doc_query, kb.id),
@@ -664,7 +665,8 @@ def build_app(bot, settings: Settings) -> gr.Blocks:
         demo.i18n_instance = i18n  # also given to launch(); set here so build_app alone carries it
         lang = gr.State("en")  # the page's language, set when it loads
         turns = gr.State({})  # answer text -> its record, for the export and feedback
-        session = gr.BrowserState({"kb": DEFAULT_KB, "conversation": ""}, storage_key="bulletin-rag-session")
+        session = gr.BrowserState({"kb": DEFAULT_KB, "conversation": ""}, storage_key="bulletin-rag-session",
+                                  secret=browser_secret(settings.data_dir))  # read again after a restart
         fb_turn = gr.State("")  # the answer the correction form is about
         with gr.Sidebar(label=i18n("sidebar"), open=True, width=340):
             gr.Markdown(i18n("kb_title"))

@@ -274,6 +274,7 @@ NOTES_ZH: list[tuple[str, str, bool]] = [
     (r"^a request to write something, not a question$", "这是写作请求，不是关于简报的问题", False),
     (r"^no readable words$", "没有可以识别的词语", False),
     (r"^empty question$", "问题是空的", False),
+    (r"^question too long: (\d+) characters \(max_question_chars = (\d+)\)$", r"问题太长：\1 个字符（最多 \2 个）", False),
     (r"^no LLM is configured \(set (\w+) and (\w+)\)$", r"没有配置大模型（请设置 \1 和 \2）", False),
     (r"^extractive answer shown$", "改为显示摘录的回答", False),
     (r"^the LLM did not answer in time$", "大模型没有及时回答", False),

@@ -5,12 +5,15 @@ not wait for a writer, and a busy timeout, so writers wait for each other instea
 """
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 WORKSPACE_FILE = "workspace.sqlite"
+SECRET_FILE = ".browser-secret"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kbs (
@@ -55,3 +58,19 @@ def connect(data_dir: str | Path) -> Iterator[sqlite3.Connection]:
             yield con
     finally:
         con.close()
+
+
+def browser_secret(data_dir: str | Path) -> str:
+    """The key a page's remembered state (its knowledge base and conversation) is sealed with in
+    the browser: made once per data folder, so a restarted server still reads what pages kept."""
+    path = Path(data_dir) / SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key

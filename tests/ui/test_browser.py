@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.ingest import SUPPORTED
+from tests.ui.pdfs import write_pdf
 from tests.ui.test_app import QUESTION, SEED_ID, app_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,14 +57,14 @@ def lang(request):
 
 # Every text the page shows, as it appears (the DOM's additions and changes, titles and
 # placeholders), rendered ones only; code (file paths, commands, model names), documents' own
-# text (source cards, the original) and the original words kept in a closed details line are not
-# texts of the page's language.
+# text (source cards, the original), the titles users gave their conversations and the original
+# words kept in a closed details line are not texts of the page's language.
 COLLECT_TEXTS = """
 window.__texts = [];
 (function () {
   function shown(el) {
     if (!el || !el.isConnected || el.closest("code, pre, script, style, svg, noscript, textarea, input")) return false;
-    if (el.closest(".src-text, .orig-text")) return false;  // a document's own text, as written
+    if (el.closest(".src-text, .orig-text, #history")) return false;  // a document's own text; users' titles
     var d = el.closest("details");
     if (d && !d.open && !el.closest("summary")) return false;
     if (el.closest(".message.pending .sr-only")) return false;  // Gradio's fixed "Loading content"
@@ -86,8 +88,7 @@ window.__texts = [];
 })();
 """
 # names the Chinese page may show in Latin letters: the product, file formats, Gradio's "通过 API 使用", sizes
-NAMES = {"bulletin", "rag", "Markdown", "API", "MB", "KB", "GB", "txt", "md", "markdown", "html", "htm", "pdf",
-         "docx", "jsonl", "exe"}
+NAMES = {"bulletin", "rag", "Markdown", "API", "MB", "KB", "GB", "exe"} | {e.lstrip(".") for e in SUPPORTED}
 
 
 def english_words(page, names=()) -> list[str]:
@@ -419,7 +420,7 @@ def test_a_conversation_is_kept_across_a_reload(app, page, tmp_path, lang):
     wait_text(page, "#chat", "350")
     assert page.locator("#history label", has_text=title).locator("input").is_checked()
     page.screenshot(path=str(shots_dir(tmp_path) / f"screenshot-history{suffix(lang)}.png"))
-    only_chinese(page, lang, SEED_ID, TITLES["en"])  # the English run's title is a user's name for it
+    only_chinese(page, lang, SEED_ID)
 
 
 def test_a_thumbs_down_with_a_correction_is_exported_and_evaluated(app, page, tmp_path, lang, monkeypatch):
@@ -444,7 +445,7 @@ def test_a_thumbs_down_with_a_correction_is_exported_and_evaluated(app, page, tm
     page.click("#fb-refuse input")
     page.click("#fb-save")
     wait_text(page, "#feedback-status", want["saved"])
-    only_chinese(page, lang, SEED_ID, TITLES["en"])
+    only_chinese(page, lang, SEED_ID)
 
     out = tmp_path / "feedback.jsonl"
     assert main(["feedback", "export", "-o", str(out), "--data-dir", str(app.settings.data_dir)]) == 0
@@ -489,7 +490,6 @@ def test_layout_fits_a_small_window(app, page, tmp_path, lang):
     seed = [p for p in Path(SEED_ID).read_text(encoding="utf-8").splitlines() if p.strip()]
     long.write_text("长名通报\n\n" + "\n\n".join(f"长名{lang}第{i}段：{p}" for i, p in enumerate(seed * 2)), encoding="utf-8")
     upload(page, long)
-    page.locator("#upload").screenshot(path=str(shots_dir(tmp_path) / f"screenshot-upload-name{suffix(lang)}.png"))
     name = page.locator("#upload .filename").first
     assert re.sub(r"\s+", "", name.inner_text()) == long.name  # all of it, no ellipsis
     assert page.evaluate("el => [...el.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)",
@@ -515,22 +515,9 @@ def test_layout_fits_a_small_window(app, page, tmp_path, lang):
 
 def port_pdf(path: Path, name: str, berths: str) -> Path:
     """A two-page PDF with a text layer; page 2 holds the fact."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
-    for lines in ([f"{name}港区建设通报", "第一页：港区概况。港区位于海湾北岸，设有客运码头两座。"],
-                  [f"{name}港区2024年建设进展", f"2024年，{name}港区新建深水泊位{berths}个，", "年设计通过能力提升至1.2亿吨。"]):
-        c.setFont("STSong-Light", 14)
-        y = 780
-        for line in lines:
-            c.drawString(60, y, line)
-            y -= 24
-        c.showPage()
-    c.save()
-    return path
+    return write_pdf(path, [[f"{name}港区建设通报", "第一页：港区概况。港区位于海湾北岸，设有客运码头两座。"],
+                            [f"{name}港区2024年建设进展", f"2024年，{name}港区新建深水泊位{berths}个，",
+                             "年设计通过能力提升至1.2亿吨。"]])
 
 
 def test_a_citation_opens_the_original(app, page, tmp_path, lang):

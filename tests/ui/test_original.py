@@ -8,6 +8,8 @@ import pytest
 from rag.types import Document
 from rag.ui.original import find_span, original_html, page_of, render_page, text_view
 
+from .pdfs import write_pdf
+
 PASSAGE = "2023年以来，新引进高质量项目311个、总投资350亿元。其余略。"
 QUOTE = "新引进高质量项目311个、总投资350亿元。"
 
@@ -39,24 +41,10 @@ def test_text_documents_open_at_the_passage_with_the_quote_marked():
 
 @pytest.fixture
 def pdf(tmp_path):
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    path = tmp_path / "bulletin.pdf"
-    c = canvas.Canvas(str(path))
-    for lines in (["第一页：青岛高新区简报", "2023年以来，新引进高质量项目311个"],
-                  ["第二页：海蓝星量子科技完成B轮融资", "2024年3月，青岛海蓝星量子科技有限公司宣布完成B轮融",
-                   "资，融资金额为7788万元，将用于量子传感器研发。"]):
-        c.setFont("STSong-Light", 14)
-        y = 780
-        for line in lines:
-            c.drawString(60, y, line)
-            y -= 24
-        c.showPage()
-    c.save()
-    return path
+    return write_pdf(tmp_path / "bulletin.pdf", [
+        ["第一页：青岛高新区简报", "2023年以来，新引进高质量项目311个"],
+        ["第二页：海蓝星量子科技完成B轮融资", "2024年3月，青岛海蓝星量子科技有限公司宣布完成B轮融",
+         "资，融资金额为7788万元，将用于量子传感器研发。"]])
 
 
 def test_a_pdf_opens_at_the_page_with_the_quote_boxed(pdf):

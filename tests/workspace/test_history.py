@@ -30,3 +30,13 @@ def test_conversations_are_kept(tmp_path):
     assert out.strip() == "高质量 项目 2"
     assert h.delete(first.id) and h.get(first.id) is None and h.turns(first.id) == [] and h.turn("t1") is None
     assert not h.delete(first.id)
+
+
+def test_the_browser_secret_is_made_once_per_data_folder(tmp_path):
+    import os
+
+    from rag.workspace import browser_secret
+
+    key = browser_secret(tmp_path / "data")
+    assert len(key) >= 24 and browser_secret(tmp_path / "data") == key != browser_secret(tmp_path / "other")
+    assert os.stat(tmp_path / "data" / ".browser-secret").st_mode & 0o077 == 0
