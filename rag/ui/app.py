@@ -273,14 +273,15 @@ class UI:
     def refresh(self, lang: str = "en", doc_query: str = "", kb_id: str | None = None) -> tuple:
         """Fresh document lists for the dropdowns, the model/index summary and the table."""
         lang = _lang(lang)
-        choices = doc_choices(self.library.documents(kb_id))
+        docs = self.library.documents(kb_id)  # read once for the lists and the table
+        choices = doc_choices(docs)
         return (gr.update(choices=choices), gr.update(choices=choices, value=None), gr.update(choices=choices),
-                info_markdown(self.library.info(kb_id), lang), self.documents(doc_query, lang, kb_id))
+                info_markdown(self.library.info(kb_id), lang), self.documents(doc_query, lang, kb_id, docs))
 
-    def documents(self, doc_query: str = "", lang: str = "en", kb_id: str | None = None) -> dict:
+    def documents(self, doc_query: str = "", lang: str = "en", kb_id: str | None = None, docs: list | None = None) -> dict:
         """The documents table, filtered by ``doc_query``."""
-        return documents_table(self.library.documents(kb_id), self.library.passages_per_document(kb_id), doc_query,
-                               _lang(lang))
+        docs = self.library.documents(kb_id) if docs is None else docs
+        return documents_table(docs, self.library.passages_per_document(kb_id), doc_query, _lang(lang))
 
     def on_load(self, doc_query: str, session: dict | None, request: gr.Request) -> tuple:
         """A page opened: its language (the browser's ``Accept-Language``), the knowledge base and
