@@ -184,8 +184,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "月份（2024-01、2024年1月）或年份（2024）"),
     "date_order": ("The end date {date_to} is before the start date {date_from}.",
                    "截止日期 {date_to} 早于起始日期 {date_from}。"),
-    "too_long": ("The question is too long ({n:,} characters; at most {most:,}). Shorten it and ask again.",
-                 "问题太长（{n:,} 个字符，最多 {most:,} 个），请缩短后再问。"),
+    "too_long": ("The question is too long ({n} characters; at most {most}). Shorten it and ask again.",
+                 "问题太长（{n} 个字符，最多 {most} 个），请缩短后再问。"),
     "docs_gone": ("No longer in the index, left out of the filter: {names}.", "这些文档已不在索引中，已从筛选中去掉：{names}。"),
     "docs_all_gone": ("None of the documents chosen under “Only these documents” is in the index any more; "
                       "that filter is cleared now: ask again to search every document.",
