@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import load_settings
-from rag.workspace import DEFAULT_KB, KBError, KnowledgeBases, kb_settings
+from rag.workspace import DEFAULT_KB, History, KBError, KnowledgeBases, kb_settings
 
 
 @pytest.fixture
@@ -43,7 +43,11 @@ def test_create_rename_find_delete(kbs, tmp_path):
         kbs.rename(b.id, "简报")
     assert err.value.code == "name_taken"
     (projects.corpus_dir / "uploads" / "a.txt").write_text("x", encoding="utf-8")
+    history = History(kbs.data_dir)
+    conv = history.start(projects.id, "问题")
+    history.add(conv.id, "t1", "问题", {"text": "回答"}, {}, "1")
     kbs.delete("项目")
+    assert history.conversations(projects.id) == [] and history.turn("t1") is None  # its conversations go too
     assert not kbs.folder(projects.id).exists() and [kb.label for kb in kbs.list()] == ["简报", "2023 bulletins"]
     with pytest.raises(KBError) as err:
         kbs.get("项目")
