@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import Settings, SettingsError, check_k, load_settings
 from .text.chars import escape_controls
+from .workspace import kb_settings
 
 
 def one_line(text) -> str:
@@ -33,6 +34,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("settings (override rag.toml and RAG_* variables)")
     g.add_argument("--config", help="TOML settings file")
     g.add_argument("--index", dest="index_dir", help="index folder (default: index/)")
+    g.add_argument("--kb", help="a knowledge base by name or id (`rag kb list`) instead of --index")
+    g.add_argument("--data-dir", help="the folder of knowledge bases, conversations and feedback (default: data/)")
     g.add_argument("--model", help="embedding model: a sentence-transformers folder or hub name")
     g.add_argument("--chunk-tokens", type=int, help="chunk budget in tokens")
     g.add_argument("--chunk-overlap", dest="chunk_overlap_tokens", type=int, help="overlap in tokens")
@@ -40,13 +43,33 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index-type", choices=["auto", "flat", "hnsw", "hnswsq8", "ivfsq8", "ivfpq"])
 
 
-def _settings(args) -> Settings:
+def _settings(args, create_kb: bool = False) -> Settings:
     s = load_settings(args.config)
     over = {k: getattr(args, k, None) for k in ("model", "chunk_tokens", "chunk_overlap_tokens",
-                                                 "lexical_tokenizer", "index_type")}
+                                                 "lexical_tokenizer", "index_type", "data_dir")}
     if getattr(args, "index_dir", None):
         over["index_dir"] = Path(args.index_dir)
-    return s.replace(**over)
+    s = s.replace(**over)
+    if getattr(args, "kb", None):
+        if getattr(args, "index_dir", None):
+            raise ValueError("give --kb NAME or --index DIR, not both")
+        s = kb_settings(s, _knowledge_base(s, args.kb, create_kb))
+    return s
+
+
+def _knowledge_base(s: Settings, name: str, create: bool = False):
+    """Knowledge base ``name``; with ``create``, a new one when there is none of that name."""
+    from .workspace import KBError, KnowledgeBases
+
+    kbs = KnowledgeBases(s)
+    try:
+        return kbs.get(name)
+    except KBError as exc:
+        if exc.code != "not_found" or not create:
+            raise
+    kb = kbs.create(name)
+    _log(f"rag: created knowledge base {kb.name!r} ({kbs.folder(kb.id)})")
+    return kb
 
 
 def _log(msg: str) -> None:
@@ -117,7 +140,7 @@ def cmd_ingest(args) -> int:
     from .embed import load_embedder
     from .index import ingest
 
-    s = _settings(args)
+    s = _settings(args, create_kb=True)  # `rag ingest files --kb NEW` starts a knowledge base
     emb = load_embedder(s, _log)
     bar = _Bar(args.quiet)
     try:
@@ -444,6 +467,57 @@ def cmd_serve(args) -> int:
     return serve(s)
 
 
+def cmd_kb(args) -> int:
+    """Knowledge bases: ``rag kb list | create NAME | rename NAME NEW | delete NAME``."""
+    from .workspace import KnowledgeBases
+
+    wanted = {"list": 0, "create": 1, "rename": 2, "delete": 1}[args.action]
+    if len(args.names) != wanted:
+        raise ValueError(f"rag kb {args.action} takes {wanted} name(s), not {len(args.names)}")
+    kbs = KnowledgeBases(_settings(args))
+    if args.action == "list":
+        for kb in kbs.list():
+            print(f"{kb.id}\t{one_line(kb.label)}\t{kb.index_dir}")
+    elif args.action == "create":
+        kb = kbs.create(args.names[0])
+        print(f"created {kb.name!r}: ingest into it with `rag ingest FILES --kb {kb.id}` (index: {kb.index_dir})")
+    elif args.action == "rename":
+        kb = kbs.rename(*args.names)
+        print(f"renamed {args.names[0]!r} to {kb.name!r}")
+    else:
+        kb = kbs.delete(args.names[0])
+        print(f"deleted {kb.label!r} with its index, uploads and conversations")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    """``rag feedback export``: the 👍/👎 given in the UI as a question set for ``rag eval``."""
+    from collections import Counter
+
+    from .workspace import FeedbackStore, KnowledgeBases, feedback_questions
+
+    s = load_settings(args.config).replace(data_dir=args.data_dir)
+    kbs = KnowledgeBases(s)
+    kb = kbs.get(args.kb) if args.kb else None
+    records = FeedbackStore(s.data_dir).all(kb.id if kb else None)
+    questions, silent = feedback_questions(records)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        out.writelines(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
+    finally:
+        if args.output:
+            out.close()
+    kinds = Counter(q["kind"] for q in questions)
+    _log(f"rag: {len(questions)} questions ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items())) or 'none'})"
+         + (f"; {silent} 👎 without a correction left out" if silent else "")
+         + (f" -> {args.output}" if args.output else ""))
+    known = {k.id: k for k in kbs.list()}
+    for kb_id in sorted({r.kb for r in records} & set(known)):
+        _log(f"rag: score them on {known[kb_id].label!r}: rag eval {args.output or 'FEEDBACK.jsonl'} "
+             f"--corpus {known[kb_id].corpus_dir}")
+    return 0
+
+
 TRAIN_TARGETS = ("cross-encoder", "reranker", "selector")
 
 
@@ -667,6 +741,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true", help="no progress messages")
     _common(sp)
     sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("kb", help="knowledge bases: list, create, rename, delete",
+                        description="Named collections of documents, one index each, under the data folder "
+                                    "(data/kb/<id>/). The default one is the configured index and corpus. "
+                                    "Use one with --kb NAME in any command; `rag ingest FILES --kb NEW` creates it.")
+    sp.add_argument("action", choices=["list", "create", "rename", "delete"])
+    sp.add_argument("names", nargs="*", help="create NAME | rename NAME NEW | delete NAME")
+    _common(sp)
+    sp.set_defaults(func=cmd_kb)
+
+    sp = sub.add_parser("feedback", help="export the 👍/👎 given in the UI as a question set for rag eval",
+                        description="Each answer rated in the UI becomes a question of the eval format: a 👎 "
+                                    "with a correction a question with that answer, a 👎 marked 'should have "
+                                    "been refused' a refusal case, a 👍 the answer as given. A 👎 without "
+                                    "either is left out.")
+    sp.add_argument("action", choices=["export"])
+    sp.add_argument("--output", "-o", help="the JSONL file to write (default: stdout)")
+    sp.add_argument("--kb", help="only this knowledge base's answers (default: every one)")
+    sp.add_argument("--data-dir", help="the data folder (default: data/)")
+    sp.add_argument("--config", help="TOML settings file")
+    sp.set_defaults(func=cmd_feedback)
 
     sp = sub.add_parser("serve", help="start the web UI (chat with sources, uploads)")
     sp.add_argument("--host", help="address to listen on (default 127.0.0.1; any other needs RAG_AUTH=user:password)")

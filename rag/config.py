@@ -133,6 +133,8 @@ class Settings:
     # where things live
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
+    # knowledge bases other than the default one (index_dir + corpus_dir), conversations and feedback
+    data_dir: Path = Path("data")
     cache_dir: Path = field(default_factory=_default_cache_dir)
     # embedding model: DEFAULT_MODEL, a local sentence-transformers folder, or a hub name
     model: str = DEFAULT_MODEL

@@ -26,6 +26,7 @@ from ..index import Index, IndexNotFound, compact_index, ingest, open_index, rem
 from ..search import Filters, Query, Retriever, undated_note
 from ..text import asked_for, language
 from ..types import Answer, IngestReport, SearchResult
+from ..workspace import kb_settings
 from . import llm as llm_mod
 from .base import AnswerPieces, Answerer, AnswerStream
 from .conversation import condense
@@ -70,14 +71,17 @@ class Assistant:
 
     # ------------------------------------------------------------ construction
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
+    def open(cls, index_dir: str | Path | None = None, *, kb: str | None = None, settings: Settings | None = None,
              llm=None, embedder: Embedder | None = None, **overrides) -> "Assistant":
-        """Open an existing index (default: ``settings.index_dir``, i.e. ``index/``).
+        """Open an existing index (default: ``settings.index_dir``, i.e. ``index/``), or the
+        index of knowledge base ``kb`` (its name or id; ``rag kb list``).
 
         ``llm`` is any LangChain chat model; without it, the configured endpoint (if any) is used.
         ``overrides`` are setting names (``k=8``, ``mode="dense"``, ``answerer="llm"``...).
         """
         s = (settings or load_settings()).replace(index_dir=Path(index_dir) if index_dir else None, **overrides)
+        if kb is not None:
+            s = kb_settings(s, kb)
         bot = cls(s, embedder, llm)
         bot.reload()
         return bot

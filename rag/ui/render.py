@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import fields
 from pathlib import Path
 
 from ..answering import best_sentence, char_overlap
 from ..text import MARKER, marker_numbers
 from ..text.chars import escape_controls
-from ..types import Answer, Citation, Document, Hit, IngestReport, Skipped
-from .texts import reason, t
+from ..types import Answer, Chunk, Citation, Document, Hit, IngestReport, Skipped
+from .safety import safe_filename as safe_name
+from .texts import note_parts, reason, t
 
 NOTE_CLASS = "answer-note"
-
+DETAILS_CLASS = "note-details"
+PROBLEM_CLASS = "answer-problem"
 
 
 def esc(text: str) -> str:
@@ -54,10 +57,26 @@ def link_markers(text: str, turn: str, lang: str = "en") -> str:
     return "".join(out)
 
 
+def note_text(note: str, lang: str = "en") -> tuple[str, str]:
+    """An answer's note in ``lang`` and the original words kept aside for a details line ("" if none)."""
+    parts = note_parts(note, lang)
+    text = ("；" if lang == "zh" else "; ").join(p for p, _ in parts)
+    return text, "; ".join(d for _, d in parts if d)
+
+
+def note_html(note: str, lang: str = "en") -> str:
+    """The note under an answer (why it fell back, why it refused...) in ``lang``; words kept in
+    their original language go in a closed details line."""
+    text, details = note_text(note, lang)
+    if not text:
+        return ""
+    return f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(text)}</span>' + details_html(details, lang)
+
+
 def message_html(text: str, turn: str, note: str = "", lang: str = "en", caveat: str = "",
                  read_as: str = "") -> str:
     """The chat bubble of an answer: how a follow-up was read (``read_as``), the text with linked
-    markers (its ``caveat`` lead marked), then the note (fallback reason...) if any."""
+    markers (its ``caveat`` lead marked), then the note (fallback reason...) if any, in ``lang``."""
     if caveat and text.startswith(caveat):
         body = (f'<span class="answer-caveat">⚠️ {link_markers(caveat, turn, lang)}</span>'
                 + link_markers(text[len(caveat):], turn, lang))
@@ -65,9 +84,20 @@ def message_html(text: str, turn: str, note: str = "", lang: str = "en", caveat:
         body = link_markers(text, turn, lang)
     if read_as:
         body = f'<span class="{NOTE_CLASS}">🔁 {esc(t("read_as", lang))}{esc(read_as)}</span>\n\n' + body
-    if note:
-        body += f'\n\n<span class="{NOTE_CLASS}">ℹ️ {esc(note)}</span>'
-    return body
+    return body + note_html(note, lang)
+
+
+def details_html(details: str, lang: str = "en") -> str:
+    """Words kept in their original language (an error's text), in a closed details line."""
+    if not details:
+        return ""
+    return f'<details class="{DETAILS_CLASS}"><summary>{esc(t("details", lang))}</summary>{esc(details)}</details>'
+
+
+def problem_html(message: str, details: str = "", lang: str = "en") -> str:
+    """A chat bubble saying why a question was not asked or answered (a bad date, too long...):
+    not an answer, so the follow-up history and the export leave it out."""
+    return f'<span class="{PROBLEM_CLASS}">⚠️ {esc(message)}</span>' + details_html(details, lang)
 
 
 def plain_text(content) -> str:
@@ -76,7 +106,8 @@ def plain_text(content) -> str:
         content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
     if not isinstance(content, str):
         return ""
-    content = re.sub(rf'<span class="{NOTE_CLASS}">.*?</span>', "", content, flags=re.S)
+    content = re.sub(rf'<span class="(?:{NOTE_CLASS}|{PROBLEM_CLASS})">.*?</span>|<details class="{DETAILS_CLASS}">.*?</details>',
+                     "", content, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", "", content)).strip()
 
 
@@ -145,7 +176,9 @@ def source_card(c: Citation, hit: Hit | None, turn: str, lang: str = "en") -> st
             f'<span class="src-title">{esc(c.title or c.doc_id)}</span>{kind}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<div class="src-text">{highlight(passage, c.quote)}</div>'
-            f'<div class="src-doc">{esc(c.doc_id)}{page} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}</div></div>')
+            f'<div class="src-doc">{esc(c.doc_id)}{page} · {esc(t("relevance", lang))} {c.score:.2f}{rerank}'
+            f'<a class="open-original" href="#" data-open="{esc(turn)}:{c.n}">{esc(t("open_original", lang))}</a>'
+            f'</div></div>')
 
 
 def sources_html(answer: Answer, turn: str, lang: str = "en") -> str:
@@ -170,11 +203,22 @@ def human_size(n: int | None) -> str:
 
 def info_markdown(info: dict, lang: str = "en") -> str:
     """Which model and index are loaded, with their sizes (from ``Assistant.info()``)."""
-    llm = info.get("llm") or "none"
+    if info is None:
+        return t("kb_empty_info", lang)
+    llm = llm_name(info.get("llm"))
+    index_type = info.get("index_type")
     return t("info", lang, model=info.get("model"), dim=info.get("dim"), folder=info.get("folder"),
-             documents=info.get("documents"), chunks=info.get("chunks"), index_type=info.get("index_type"),
-             size=human_size(info.get("bytes")), answerer=info.get("answerer"),
-             llm=t("none", lang) if llm == "none" else llm)
+             documents=info.get("documents"), chunks=info.get("chunks"),
+             index_type=t("index_exact", lang) if index_type == "flat"
+             else t("index_approximate", lang, index_type=index_type),
+             size=human_size(info.get("bytes")), llm=llm or t("none", lang))
+
+
+def llm_name(described: str | None) -> str:
+    """The LLM's model name from ``Assistant.info()["llm"]`` (``name @ endpoint``), without the
+    endpoint's address (a page shows no server addresses); "" for none."""
+    name = (described or "").split(" @ ")[0].strip()
+    return "" if name == "none" else name
 
 
 def doc_choices(documents: list[Document]) -> list[tuple[str, str]]:
@@ -195,18 +239,35 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def ingest_markdown(report: IngestReport | None, refused: list[Skipped], lang: str = "en") -> str:
-    """What an upload did: documents added/updated/unchanged, and every skipped file with why."""
+def shown_name(path: str, names: dict[str, str]) -> str:
+    """A skipped file as the user knows it: the name it was uploaded as (``names``: saved name ->
+    uploaded name), else its file name; a record of a JSONL file (``file (record id)``) keeps its id."""
+    m = re.fullmatch(r"(.+) \((.+)\)", path)
+    file, record = (m.group(1), m.group(2)) if m and not Path(path).exists() else (path, "")
+    name = Path(file).name
+    name = names.get(name, name)
+    return f"{name} ({record})" if record and Path(record).name != Path(file).name else name
+
+
+def ingest_markdown(report: IngestReport | None, refused: list[Skipped], lang: str = "en",
+                    names: dict[str, str] | None = None) -> str:
+    """What an upload did: documents added/updated/unchanged, files saved under another name, and
+    every skipped file with why, each named as it was uploaded (``names``: saved name -> that name)."""
+    names = names or {}
     lines = []
     if report is not None:
         lines.append(t("updated", lang, seconds=report.seconds, added=len(report.added), updated=len(report.updated),
                        unchanged=len(report.unchanged), documents=report.documents, chunks=report.chunks))
         for doc_id, kept in report.duplicates.items():
-            lines.append(t("identical", lang, name=Path(doc_id).name, kept=kept))
+            lines.append(t("identical", lang, name=shown_name(doc_id, names), kept=shown_name(kept, names)))
     skipped = refused + (report.skipped if report is not None else [])
+    failed = {Path(s.path).name for s in skipped}
+    lines.extend(t("saved_as", lang, name=code(name), saved=code(saved)) for saved, name in names.items()
+                 if saved != safe_name(name) and saved not in failed)
     if skipped:
         lines.append(t("skipped", lang, n=len(skipped)))
-        lines.extend(f"- {code(Path(s.path).name)}: {html.escape(reason(s.reason, lang), quote=False)}" for s in skipped)
+        lines.extend(f"- {code(shown_name(s.path, names))}: {html.escape(reason(s.reason, lang), quote=False)}"
+                     for s in skipped)
     return "\n".join(lines) or t("nothing", lang)
 
 
@@ -225,11 +286,45 @@ def documents_table(documents: list[Document], passages: dict[str, int], query: 
 
 
 # ---------------------------------------------------------------- the exported conversation
-def turn_record(answer: Answer) -> dict:
-    """What the export needs of one answer (plain data: it is kept in the page's session)."""
-    return {"text": answer.text, "note": answer.note, "refused": answer.refused, "caveat": answer.caveat,
+def turn_record(answer: Answer, turn: str = "", question: str = "") -> dict:
+    """One answer as plain data (kept in the page's session for the export, and in the
+    conversation's history): its text, note, caveat, how a follow-up was read, and citations,
+    each citation with the passage it quotes and where that lies in its document (``start``,
+    ``end``, ``page``: 0 when unknown)."""
+    hits = {h.chunk.chunk_id: h.chunk for h in answer.passages}
+
+    def cited(c: Citation) -> dict:
+        chunk = hits.get(c.chunk_id)
+        where = ({"passage": chunk.text, "start": chunk.start, "end": chunk.end, "page": chunk.page}
+                 if chunk is not None else {})
+        return {**c.to_dict(), **where}
+
+    return {"id": turn, "question": question or answer.question, "text": answer.text, "note": answer.note,
+            "refused": answer.refused, "lang": answer.lang, "backend": answer.backend,
+            "search_query": answer.search_query, "caveat": answer.caveat,
             "read_as": answer.search_query if answer.rewritten else "",
-            "citations": [c.to_dict() for c in answer.citations]}
+            "citations": [cited(c) for c in answer.citations]}
+
+
+CITATION_FIELDS = {f.name for f in fields(Citation)}
+
+
+def answer_of(record: dict) -> Answer:
+    """The :class:`Answer` a :func:`turn_record` was made from, as far as the page needs it (its
+    citations, and the passages they quote)."""
+    cites = [Citation(**{k: v for k, v in c.items() if k in CITATION_FIELDS}) for c in record.get("citations") or []]
+    passages = [Hit(Chunk(c["chunk_id"], c["doc_id"], c["passage"], start=c.get("start", 0), end=c.get("end", 0),
+                          page=c.get("page", 0)), c.get("n", 0), c.get("score", 0.0), c.get("score", 0.0))
+                for c in record.get("citations") or [] if c.get("passage")]
+    return Answer(record.get("question", ""), record.get("text", ""), cites, passages, refused=record.get("refused", False),
+                  note=record.get("note", ""), lang=record.get("lang", "zh"), backend=record.get("backend", "extractive"),
+                  search_query=record.get("search_query", ""), caveat=record.get("caveat", ""))
+
+
+def record_html(record: dict, turn: str, lang: str = "en") -> str:
+    """The chat bubble of a kept answer (:func:`turn_record`)."""
+    return message_html(record.get("text", ""), turn, record.get("note", ""), lang, caveat=record.get("caveat", ""),
+                        read_as=record.get("read_as", ""))
 
 
 def _quote_block(text: str) -> str:
@@ -272,8 +367,9 @@ def conversation_markdown(history: list, turns: dict, lang: str = "en", when: st
         out += [t("md_answer", lang), text]
         if record.get("caveat"):
             out.append(t("md_caveat", lang))
-        if record.get("note"):
-            out.append(f"_{record['note']}_")
+        note, details = note_text(record.get("note", ""), lang)
+        if note:
+            out.append(f"_{note}_" + (f" ({details})" if details else ""))
         out.append(t("md_sources", lang))
         cites = record.get("citations") or []
         out.append("\n\n".join(source_markdown(c, lang) for c in cites) if cites else t("md_no_sources", lang))

@@ -7,6 +7,7 @@ any other address without a login (``RAG_AUTH="user:password"``).
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -40,13 +41,51 @@ def safe_filename(name: str) -> str:
     return stem + ext.lower()
 
 
-def save_upload(src: Path, original_name: str, folder: Path, max_bytes: int) -> Path | Skipped:
-    """Copy an uploaded file into ``folder`` under its cleaned name, or say why not.
+NAMES_FILE = ".names.json"  # saved name -> the name the file was uploaded as (hidden: no ingest reads it)
 
-    A file of the same name is replaced (a new version of that bulletin); the old version is
+
+def uploaded_names(folder: Path) -> dict[str, str]:
+    """What each file of an upload folder was called when it was uploaded (saved name -> that name)."""
+    try:
+        data = json.loads((Path(folder) / NAMES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_names(folder: Path, names: dict[str, str]) -> None:
+    part = Path(folder) / f"{NAMES_FILE}.part"
+    part.write_text(json.dumps(names, ensure_ascii=False, indent=0), encoding="utf-8")
+    os.replace(part, Path(folder) / NAMES_FILE)
+
+
+def free_name(folder: Path, original_name: str, taken: set[str] = frozenset()) -> str:
+    """The name an upload is saved under: its cleaned name, or, when another file (uploaded
+    under another name, or earlier in the same batch) already has it, the cleaned name with a
+    number (``dup-2.txt``). A file uploaded again under the same name keeps its name (a new
+    version of it)."""
+    name = safe_filename(original_name)
+    names = uploaded_names(folder)
+    stem, ext = os.path.splitext(name)
+    n = 1
+    while True:
+        candidate = name if n == 1 else f"{stem}-{n}{ext}"
+        exists = (Path(folder) / candidate).is_file()
+        same = names.get(candidate, candidate) == original_name
+        if candidate not in taken and (not exists or same):
+            return candidate
+        n += 1
+
+
+def save_upload(src: Path, original_name: str, folder: Path, max_bytes: int,
+                taken: set[str] = frozenset()) -> Path | Skipped:
+    """Copy an uploaded file into ``folder`` under its cleaned name (:func:`free_name`: never
+    over another upload's file), or say why not.
+
+    A file uploaded again under the same name replaces its old version; the old version is
     kept aside (:func:`backup_of`) until :func:`settle_upload` knows whether the new one was
-    ingested. The copy is written to a hidden temporary name first and renamed, so no reader
-    ever sees half a file.
+    ingested. ``taken`` are the names saved earlier in the same batch. The copy is written to
+    a hidden temporary name first and renamed, so no reader ever sees half a file.
     """
     name = safe_filename(original_name)
     ext = Path(name).suffix.lower()
@@ -57,10 +96,10 @@ def save_upload(src: Path, original_name: str, folder: Path, max_bytes: int) -> 
         return Skipped(original_name, f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / name
+    dest = folder / free_name(folder, original_name, taken)
     if dest.parent.resolve() != folder.resolve():  # cannot happen with a cleaned name; belt and braces
         raise ValueError(f"refusing to write {name!r} outside {folder}")
-    part = folder / f".{name}.part"
+    part = folder / f".{dest.name}.part"
     shutil.copyfile(src, part)
     if dest.is_file():
         os.replace(dest, backup_of(dest))
@@ -73,17 +112,29 @@ def backup_of(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.previous")
 
 
-def settle_upload(dest: Path, accepted: bool) -> None:
-    """After the ingest: an accepted upload stays (the old version it replaced goes); a refused
-    one is deleted and the old version, if any, put back, so ``uploads/`` holds only files the
-    index could read."""
+def settle_upload(dest: Path, accepted: bool, original_name: str = "") -> None:
+    """After the ingest: an accepted upload stays (the old version it replaced goes) and its
+    uploaded name is recorded; a refused one is deleted and the old version, if any, put back,
+    so ``uploads/`` holds only files the index could read."""
     backup = backup_of(dest)
     if accepted:
         backup.unlink(missing_ok=True)
+        if original_name and original_name != dest.name:
+            _write_names(dest.parent, {**uploaded_names(dest.parent), dest.name: original_name})
     elif backup.is_file():
         os.replace(backup, dest)
     else:
         dest.unlink(missing_ok=True)
+
+
+def forget_upload(path: Path) -> None:
+    """Delete an uploaded file and what was recorded about it."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    names = uploaded_names(path.parent)
+    if path.name in names:
+        del names[path.name]
+        _write_names(path.parent, names)
 
 
 def is_inside(path: str | Path, folder: str | Path) -> bool:

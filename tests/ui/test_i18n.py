@@ -99,7 +99,7 @@ def test_conversation_exported_as_markdown_with_sources():
     cite = Citation(1, "d#0", "corpus/a.txt", "青岛高新区", "青岛高新区 > 开放引领", "新引进高质量项目311个。", 0.93,
                     "肖玲玲", "2024-01-05")
     first = Answer("q", "新引进高质量项目311个[1]。", [cite], note="LLM timed out; extractive answer shown")
-    refused = Answer("q", "抱歉，现有公告中没有找到能回答这个问题的内容。", refused=True)
+    refused = Answer("q", "抱歉，简报中没有找到能回答这个问题的内容。", refused=True)
     history = [{"role": "user", "content": "2023年引进了多少项目？"},
                {"role": "assistant", "content": message_html(first.text, "t1", first.note)},
                {"role": "user", "content": "火星上有企鹅吗？"},
@@ -117,17 +117,20 @@ def test_conversation_exported_as_markdown_with_sources():
     assert conversation_markdown([], {}, "zh").endswith("（尚未提问）\n")
 
 
-def test_the_page_learns_its_language_when_it_loads():
+def test_the_page_learns_its_language_when_it_loads(tmp_path):
     from rag.config import load_settings
     from rag.ui.app import UI
 
     from .test_handlers import FakeBot
 
-    ui = UI(FakeBot(), load_settings(env={}))
+    ui = UI(FakeBot(), load_settings(env={}, data_dir=tmp_path))
     for header, lang, words in (("zh-CN,zh;q=0.9", "zh", "回答的来源显示在这里"), ("en-GB", "en", "Sources of the answer")):
-        out = ui.on_load("", SimpleNamespace(headers={"accept-language": header}))
-        assert out[0] == lang and words in out[5]
-        assert out[4]["headers"][0] == t("col_title", lang)
+        lang_, session, kbs, *_, table, history, chat, _, _, turns, sources, _, original, status, rules = ui.on_load(
+            "", None, SimpleNamespace(headers={"accept-language": header}))
+        assert lang_ == lang and words in sources and session == {"kb": "default", "conversation": ""}
+        assert table["headers"][0] == t("col_title", lang) and chat["value"] == [] and turns == {}
+        assert kbs["choices"] == [(t("kb_default", lang), "default")] and history["choices"] == []
+        assert status == t("upload_help", lang) and 'data-max="20971520"' in rules
 
 
 def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
@@ -136,8 +139,8 @@ def test_chat_in_chinese_keeps_sources_for_the_export(tmp_path):
 
     from .test_handlers import FakeBot
 
-    ui = UI(FakeBot(), load_settings(env={}))
-    *_, (html, sources, turns) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
+    ui = UI(FakeBot(), load_settings(env={}, data_dir=tmp_path))
+    *_, (html, sources, turns, *_) = list(ui.chat("问题", [], 5, "hybrid", "extractive", [], "", "", "zh", {}))
     assert "作者：肖玲玲" in sources and "来源 1" in html
     history = [{"role": "user", "content": "问题"}, {"role": "assistant", "content": html}]
     path = ui.export(history, turns, "zh")["value"]

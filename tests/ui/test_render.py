@@ -44,7 +44,7 @@ def test_quote_found_despite_whitespace_or_final_stop():
 
 
 def test_refusal_and_note_are_shown():
-    refused = Answer("火星？", "抱歉，现有公告中没有找到能回答这个问题的内容。", refused=True,
+    refused = Answer("火星？", "抱歉，简报中没有找到能回答这个问题的内容。", refused=True,
                      note="nothing relevant found in the index")
     assert "No passage in the bulletins answers" in sources_html(refused, "t")
     msg = message_html(refused.text, "t", refused.note)
@@ -70,6 +70,18 @@ def test_small_labels():
     report = IngestReport(documents=2, chunks=9, added=["a.txt"], skipped=[Skipped("/x/bad.pdf", "no text")])
     md = ingest_markdown(report, [Skipped("../evil.exe", "unsupported format '.exe'")])
     assert "1 added" in md and "`bad.pdf`: no text" in md and "`evil.exe`: unsupported" in md
+
+
+def test_upload_status_names_files_as_uploaded():
+    names = {"dup.txt": "dup?.txt", "dup-2.txt": "dup_.txt"}
+    report = IngestReport(documents=3, chunks=9, added=["corpus/uploads/dup.txt"],
+                          skipped=[Skipped("corpus/uploads/dup-2.txt (corpus/uploads/dup-2.txt)", "duplicate document id")])
+    md = ingest_markdown(report, [Skipped("tool?.exe", "unsupported format '.exe' (supported: .txt)")], "en", names)
+    assert "- `dup_.txt`: duplicate document id" in md and "- `tool?.exe`: unsupported" in md
+    assert "dup-2.txt)" not in md
+    ok = IngestReport(documents=3, chunks=9, added=["corpus/uploads/dup.txt", "corpus/uploads/dup-2.txt"])
+    md = ingest_markdown(ok, [], "zh", names)
+    assert "- `dup_.txt` 已保存为 `dup-2.txt`" in md and "`dup?.txt` 已保存" not in md  # dup.txt is its cleaned name
 
 
 def test_a_card_shows_the_page_and_a_table():

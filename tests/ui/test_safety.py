@@ -4,8 +4,13 @@ from pathlib import Path
 import pytest
 
 from rag.types import Skipped
-from rag.ui.safety import (ExposureError, check_exposure, is_inside, is_loopback, parse_auth,
-                           safe_filename, save_upload, settle_upload)
+from rag.ui.safety import (ExposureError, check_exposure, forget_upload, is_inside, is_loopback, parse_auth,
+                           safe_filename, save_upload, settle_upload, uploaded_names)
+
+
+def listing(folder: Path) -> list[str]:
+    """The files an ingest of ``folder`` would read (hidden ones are not)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
 # ---------------------------------------------------------------- file names
@@ -61,7 +66,38 @@ def test_save_upload_replaces_a_file_of_the_same_name(tmp_path):
         dest = save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100)
         settle_upload(dest, accepted=True)
     assert dest.read_text(encoding="utf-8") == "二"
-    assert [p.name for p in (tmp_path / "up").iterdir()] == ["bulletin.txt"]
+    assert listing(tmp_path / "up") == ["bulletin.txt"]
+
+
+def test_names_that_clash_after_cleaning_keep_both_files(tmp_path):
+    """dup?.txt and dup_.txt both clean to dup.txt: the second gets a number, in one batch or
+    later; each uploaded again under its own name replaces its own file."""
+    up = tmp_path / "up"
+    src = tmp_path / "in.txt"
+
+    def upload(batch: list[tuple[str, str]]) -> list[Path]:
+        taken, out = set(), []
+        for name, text in batch:
+            src.write_text(text, encoding="utf-8")
+            dest = save_upload(src, name, up, max_bytes=100, taken=taken)
+            taken.add(dest.name)
+            out.append(dest)
+        for dest, (name, _) in zip(out, batch):
+            settle_upload(dest, accepted=True, original_name=name)
+        return out
+
+    assert [p.name for p in upload([("dup?.txt", "问号"), ("dup_.txt", "下划线")])] == ["dup.txt", "dup-2.txt"]
+    assert [p.name for p in upload([("dup*.txt", "星号")])] == ["dup-3.txt"]
+    assert [p.name for p in upload([("dup_.txt", "下划线二版"), ("dup?.txt", "问号二版")])] == ["dup-2.txt", "dup.txt"]
+    assert listing(up) == ["dup-2.txt", "dup-3.txt", "dup.txt"]
+    assert (up / "dup.txt").read_text(encoding="utf-8") == "问号二版"
+    assert (up / "dup-2.txt").read_text(encoding="utf-8") == "下划线二版"
+    assert uploaded_names(up) == {"dup.txt": "dup?.txt", "dup-2.txt": "dup_.txt", "dup-3.txt": "dup*.txt"}
+    # a file saved before names were recorded keeps being replaced by an upload of its own name
+    (up / "old.txt").write_text("旧", encoding="utf-8")
+    assert [p.name for p in upload([("old.txt", "新")])] == ["old.txt"]
+    forget_upload(up / "dup-3.txt")
+    assert "dup-3.txt" not in uploaded_names(up) and not (up / "dup-3.txt").exists()
 
 
 def test_a_refused_upload_leaves_nothing_behind(tmp_path):
@@ -75,7 +111,7 @@ def test_a_refused_upload_leaves_nothing_behind(tmp_path):
     settle_upload(save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100), accepted=True)
     src.write_bytes(b"\x00\x01 binary")
     settle_upload(save_upload(src, "bulletin.txt", tmp_path / "up", max_bytes=100), accepted=False)
-    assert [p.name for p in (tmp_path / "up").iterdir()] == ["bulletin.txt"]
+    assert listing(tmp_path / "up") == ["bulletin.txt"]
     assert (tmp_path / "up" / "bulletin.txt").read_text(encoding="utf-8") == "第一版"
 
 
