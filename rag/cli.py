@@ -110,6 +110,16 @@ def cmd_prepare_model(args) -> int:
     emb = load_embedder(s, _log)
     emb.embed_queries(["青岛"])  # loads it fully: a damaged model fails here, not at the first question
     print(f"model ready: {emb.model_id} (dim {emb.dim}, {emb.precision})")
+    if s.rerank:  # the reranker's ONNX export (once, ~20 s), so the first search does not wait for it
+        from .embed.cross_weights import CrossEncoderError
+        from .search.cross_rerank import load_passage_reranker
+
+        try:
+            ce = load_passage_reranker(s.reranker_model, s.cache_dir, s.rerank_precision)
+            ce.model.score([("青岛", "青岛")])
+            print(f"reranker ready: {ce.path.name} ({ce.spec.layers} layers, {s.rerank_precision})")
+        except CrossEncoderError as exc:
+            _log(f"rag: {exc}")
     return 0
 
 
@@ -439,7 +449,7 @@ def _train_cross_encoder(args) -> int:
 
     s = _settings(args)
     cfg = TrainConfig(layers=args.layers, epochs=args.epochs, seed=args.seed, threads=args.threads,
-                      batch_pairs=args.batch_pairs, precision=args.precision)
+                      batch_pairs=args.batch_pairs, group_size=args.group_size, precision=args.precision)
     out = Path(args.output) if args.output else BUNDLED
     work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
     log = (lambda m: None) if args.quiet else _log
@@ -633,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=int, default=4, help="first layers of the bundled model to train (default 4)")
     g.add_argument("--epochs", type=int, default=1, help="passes over the training groups (default 1)")
     g.add_argument("--negatives", type=int, default=15, help="hard negatives kept per question (default 15)")
+    g.add_argument("--group-size", type=int, default=8, help="pairs per question a step: its positive and "
+                   "this many minus one negatives drawn from the kept ones (default 8)")
     g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")
     g.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto: bf16 autocast where the CPU has bf16 in hardware, else fp32")
