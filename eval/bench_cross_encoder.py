@@ -34,6 +34,7 @@ from rag.evals.runs import is_relevant, machine
 from rag.search.cross_rerank import PassageReranker, cross_rerank
 
 LGBM_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+FUSED_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)  # score + w x the fused score (0..1)
 
 
 def first_relevant(order: list[int], rel: list[bool], k: int = 10) -> int | None:
@@ -64,6 +65,7 @@ def main(argv=None) -> int:
     ap.add_argument("--precision", default="fp32", help="fp32 or int8 (ONNX Runtime), or both: fp32,int8")
     ap.add_argument("--depths", default="5,10,20,30,40")
     ap.add_argument("--latency-n", type=int, default=100, help="questions timed at each depth")
+    ap.add_argument("--threads", type=int, help="ONNX Runtime threads (default: the cores this process may use)")
     ap.add_argument("--lgbm", action="store_true", help="also score with the LambdaMART trees, alone and added")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True, help="folder for results.json and summary.md")
@@ -90,7 +92,7 @@ def main(argv=None) -> int:
         rels.append([is_relevant(q, h.chunk, twins) for h in res.hits])
     log(f"{len(questions)} questions, shortlists of {top} over {len(index)} passages")
     fused = metrics_of([first_relevant(list(range(len(r))), r) for r in rels])
-    report = {"questions": args.questions, "corpus": args.corpus, "sample_docs": args.sample_docs,
+    report = {"threads": args.threads, "questions": args.questions, "corpus": args.corpus, "sample_docs": args.sample_docs,
               "n": len(questions), "passages": len(index), "machine": machine(), "cpu_flags": describe(cpu_flags()),
               "date": time.strftime("%Y-%m-%d %H:%M"), "depths": depths, "fused": fused, "models": {}}
     row_of = {c.chunk_id: i for i, c in enumerate(index.chunks)}
@@ -110,7 +112,7 @@ def main(argv=None) -> int:
     for weights in args.weights:
         for precision in args.precision.split(","):
             name = f"{Path(weights).stem}-{precision}"
-            model = PassageReranker(Path(weights), s.cache_dir, precision)
+            model = PassageReranker(Path(weights), s.cache_dir, precision, args.threads)
             model.model  # loaded (and exported, the first time) before any timing
             texts = [[h.chunk.embed_text() for h in hits] for hits in shortlists]
             t0 = time.perf_counter()
@@ -119,6 +121,10 @@ def main(argv=None) -> int:
                    "seconds_scoring_all": round(time.perf_counter() - t0, 1), "by_depth": {}}
             for d in depths:
                 per["by_depth"][str(d)] = metrics_of([first_relevant(reorder(sc, d), r) for sc, r in zip(scores, rels)])
+            fused_scores = [np.array([h.score for h in hits], np.float32) for hits in shortlists]
+            per["plus_fused"] = {str(w): {str(d): metrics_of([first_relevant(reorder(sc + w * fs, d), r)
+                                                             for sc, fs, r in zip(scores, fused_scores, rels)])
+                                          for d in depths} for w in FUSED_WEIGHTS}
             if lgbm_scores is not None:
                 per["plus_lgbm"] = {}
                 for w in LGBM_WEIGHTS:
@@ -127,17 +133,20 @@ def main(argv=None) -> int:
                                                                    for c, r in zip(combo, rels)]) for d in depths}
             # latency of the second stage alone, interleaved across depths
             times = {d: [] for d in depths}
+            cpu = {d: [] for d in depths}
             load_before = os.getloadavg()
             for i in range(min(args.latency_n, len(queries))):
                 ranked = [(r, h.score) for r, h in zip(rows[i], shortlists[i])]
                 for d in (depths if i % 2 == 0 else depths[::-1]):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     cross_rerank(queries[i], index, ranked, model, d)
                     times[d].append((time.perf_counter() - t0) * 1000)
+                    cpu[d].append((time.process_time() - c0) * 1000)
             per["loadavg_before"], per["loadavg_after"] = load_before, os.getloadavg()
             for d in depths:
                 per["by_depth"][str(d)].update(ms_p50=round(float(np.percentile(times[d], 50)), 1),
-                                               ms_p95=round(float(np.percentile(times[d], 95)), 1))
+                                               ms_p95=round(float(np.percentile(times[d], 95)), 1),
+                                               cpu_ms_p50=round(float(np.percentile(cpu[d], 50)), 1))
             report["models"][name] = per
             log(f"{name}: " + json.dumps(per["by_depth"]))
     out = Path(args.out)
@@ -154,11 +163,20 @@ def summary(r: dict) -> str:
              f"{r['date']}, {r['machine']}; CPU flags: {r['cpu_flags']}", "",
              f"Fused (no reranking): hit@1 {f['hit@1']:.3f}, hit@5 {f['hit@5']:.3f}, hit@10 {f['hit@10']:.3f}, "
              f"MRR@10 {f['mrr@10']:.3f}", "",
-             "| model | layers | depth | hit@1 | hit@5 | MRR@10 | added ms p50 | p95 | load avg |", "|---|---|---|---|---|---|---|---|---|"]
+             "| model | layers | depth | hit@1 | hit@5 | MRR@10 | added ms p50 | p95 | CPU ms p50 | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, m in r["models"].items():
         for d, x in m["by_depth"].items():
             lines.append(f"| {name} | {m['layers']} | {d} | {x['hit@1']:.3f} | {x['hit@5']:.3f} | {x['mrr@10']:.3f} | "
-                         f"{x.get('ms_p50', '')} | {x.get('ms_p95', '')} | {m['loadavg_before'][0]:.1f}-{m['loadavg_after'][0]:.1f} |")
+                         f"{x.get('ms_p50', '')} | {x.get('ms_p95', '')} | {x.get('cpu_ms_p50', '')} | "
+                         f"{m['loadavg_before'][0]:.1f}-{m['loadavg_after'][0]:.1f} |")
+    lines += ["", "Added to the fused score (score + w x fused, fused in 0..1), MRR@10:", "",
+              "| model | depth | " + " | ".join(f"w={w}" for w in FUSED_WEIGHTS) + " |",
+              "|---|---|" + "---|" * len(FUSED_WEIGHTS)]
+    for name, m in r["models"].items():
+        for d in m["by_depth"]:
+            lines.append(f"| {name} | {d} | " + " | ".join(f"{m['plus_fused'][str(w)][d]['mrr@10']:.3f}"
+                                                         for w in FUSED_WEIGHTS) + " |")
     if "lgbm_alone" in r:
         lines += ["", "LambdaMART trees alone, and added to the cross-encoder (score + w x trees), MRR@10:", ""]
         lines.append("| | depth | " + " | ".join(f"w={w}" for w in LGBM_WEIGHTS) + " |")

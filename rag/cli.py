@@ -454,7 +454,7 @@ def _train_cross_encoder(args) -> int:
     work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
     log = (lambda m: None) if args.quiet else _log
     report = train_reranker(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
-                            depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
+                            max_groups=args.max_groups, depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
                             max_steps=args.max_steps, log=log)
     if not report.get("finished"):
         print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
@@ -643,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=int, default=4, help="first layers of the bundled model to train (default 4)")
     g.add_argument("--epochs", type=int, default=1, help="passes over the training groups (default 1)")
     g.add_argument("--negatives", type=int, default=15, help="hard negatives kept per question (default 15)")
+    g.add_argument("--max-groups", type=int, help="train on a seeded subset of this many DRCD groups "
+                   "(one a question; default: all, about 6,300)")
     g.add_argument("--group-size", type=int, default=8, help="pairs per question a step: its positive and "
                    "this many minus one negatives drawn from the kept ones (default 8)")
     g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")

@@ -33,8 +33,9 @@ def card_text(weights: Path, report: dict) -> str:
         f"- {ATTRIBUTION['DRCD']}. The weights are trained on it, so they are shared under the same licence "
         "(CC BY-SA 3.0), with this attribution.",
         f"- {data.get('questions')} DRCD questions (seeded sample of 7,017 where smaller), cut into passages by the project's "
-        f"chunker ({data.get('chunk_tokens')} tokens, {data.get('chunk_overlap_tokens')} overlap): {data.get('groups')} "
-        f"training groups, {data.get('held_out_groups')} held out (10% of the articles, seeded).",
+        f"chunker ({data.get('chunk_tokens')} tokens, {data.get('chunk_overlap_tokens')} overlap), one group a question: "
+        f"{data.get('groups')} training groups (a seeded subset of the {data.get('groups_built', 0) - data.get('held_out_groups', 0)} "
+        f"outside the held-out part), {data.get('held_out_groups')} held out (10% of the articles, seeded).",
         "- Positive: the passage of the gold paragraph that holds the answer span. Negatives: the project's "
         f"own dense and BM25 top {data.get('depth')}, interleaved, minus every passage holding an answer span "
         f"(at most {data.get('negatives')} per question).",
