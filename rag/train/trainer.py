@@ -48,8 +48,8 @@ class TrainConfig:
     group_size: int = 8  # a group's pairs per step: its positive and this many minus one negatives
     batch_pairs: int = 16  # pairs per optimiser step
     epochs: int = 1
-    lr: float = 5e-5
-    head_lr: float = 1e-3  # the fresh head learns faster than the pretrained layers
+    lr: float = 1e-4
+    head_lr: float = 2e-3  # the fresh head learns faster than the pretrained layers
     weight_decay: float = 0.01
     warmup: float = 0.1
     seed: int = 0
