@@ -133,6 +133,16 @@ def cmd_prepare_model(args) -> int:
     emb = load_embedder(s, _log)
     emb.embed_queries(["青岛"])  # loads it fully: a damaged model fails here, not at the first question
     print(f"model ready: {emb.model_id} (dim {emb.dim}, {emb.precision})")
+    if s.rerank:  # the reranker's ONNX export (once, ~20 s), so the first search does not wait for it
+        from .embed.cross_weights import CrossEncoderError
+        from .search.cross_rerank import load_passage_reranker
+
+        try:
+            ce = load_passage_reranker(s.reranker_model, s.cache_dir, s.rerank_precision)
+            ce.model.score([("青岛", "青岛")])
+            print(f"reranker ready: {ce.path.name} ({ce.spec.layers} layers, {s.rerank_precision})")
+        except CrossEncoderError as exc:
+            _log(f"rag: {exc}")
     return 0
 
 
@@ -537,12 +547,13 @@ def _train_cross_encoder(args) -> int:
 
     s = _settings(args)
     cfg = TrainConfig(layers=args.layers, epochs=args.epochs, seed=args.seed, threads=args.threads,
-                      batch_pairs=args.batch_pairs, precision=args.precision)
+                      batch_pairs=args.batch_pairs, group_size=args.group_size, precision=args.precision,
+                      lr=args.lr, head_lr=args.head_lr)
     out = Path(args.output) if args.output else BUNDLED
     work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
     log = (lambda m: None) if args.quiet else _log
     report = train_reranker(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
-                            depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
+                            max_groups=args.max_groups, depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
                             max_steps=args.max_steps, log=log)
     if not report.get("finished"):
         print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
@@ -732,7 +743,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--layers", type=int, default=4, help="first layers of the bundled model to train (default 4)")
     g.add_argument("--epochs", type=int, default=1, help="passes over the training groups (default 1)")
     g.add_argument("--negatives", type=int, default=15, help="hard negatives kept per question (default 15)")
+    g.add_argument("--max-groups", type=int, help="train on a seeded subset of this many DRCD groups "
+                   "(one a question; default: all, about 6,300)")
+    g.add_argument("--group-size", type=int, default=8, help="pairs per question a step: its positive and "
+                   "this many minus one negatives drawn from the kept ones (default 8)")
     g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")
+    g.add_argument("--lr", type=float, default=1e-4, help="the layers' peak learning rate (default 1e-4)")
+    g.add_argument("--head-lr", type=float, default=2e-3, help="the head's peak learning rate (default 2e-3)")
     g.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto: bf16 autocast where the CPU has bf16 in hardware, else fp32")
     g.add_argument("--work", metavar="DIR", help="groups, checkpoints and report (default: under the cache)")

@@ -15,12 +15,12 @@ A score is the head's raw output (a logit: higher is more relevant; not a probab
 - **Batches.** Pairs are sorted by length and cut into batches of at most ``batch_tokens``
   padded tokens (:func:`rag.embed.batching.token_batches`); scores come back in input order.
 - **Backends.** ``onnx`` (default): the network exported to ONNX once, into
-  ``<cache>/models/cross-encoder-<digest>-<precision>-v1/`` (the digest names the weights file's
+  ``<cache>/models/cross-encoder-<digest>-<precision>-v2/`` (the digest names the weights file's
   bytes and the base model), and run by ONNX Runtime, in fp32 or with int8 weights
-  (``precision``); no torch at run time. The export holds the layers and the head (about 30 MB
-  for 4 layers): the word table is memory-mapped from the converted model's own file
-  (:func:`word_table`), shared by every cross-encoder. ``torch``: the training-time network itself (the reference the ONNX paths are tested
-  against).
+  (``precision``); no torch at run time. The export holds the layers and the head (7 MB a layer
+  in fp32): the word table is memory-mapped from the converted model's own file
+  (:func:`word_table`), shared by every cross-encoder. ``torch``: the training-time network
+  itself (the reference the ONNX paths are tested against; bf16 autocast on request).
 """
 from __future__ import annotations
 
@@ -40,9 +40,11 @@ from ..text import fold
 from .batching import token_batches
 from .convert import publish_folder
 from .cross_weights import CrossEncoderError, CrossEncoderSpec, read_weights
+from .int8 import int8_dir
 from .ort_encoder import _cores
+from .query_tokenizer import QueryTokenizer, query_tokenizer_exists
 
-EXPORT_VERSION = 1  # bump when the exported folder changes
+EXPORT_VERSION = 2  # bump when the exported folder changes (2: the word table left out of the graph)
 WORD_TABLE = "embeddings.word_embeddings.weight"
 BACKENDS = ("onnx", "torch")
 PRECISIONS = ("fp32", "int8")
@@ -51,36 +53,61 @@ Log = Callable[[str], None]
 
 class PairEncoder:
     """Token ids of pairs, framed and truncated as the model was trained (see the module's
-    docstring). ``tokenizer`` is a ``tokenizers.Tokenizer`` of the base model."""
+    docstring). ``tokenizer`` is the base model's ``tokenizers.Tokenizer``, or None with
+    ``tokenizer_file`` to load it on first use. ``quick`` (a :class:`~.query_tokenizer.QueryTokenizer`
+    of the same model: the same ids) serves the first ``QUICK_CALLS`` requests without loading the
+    full tokenizer's 250k pieces (about a second and 300 MB): a one-shot command never loads it; a
+    server loads it once it has answered that many."""
 
-    def __init__(self, tokenizer, max_length: int, max_query_tokens: int):
+    QUICK_CALLS = 8
+
+    def __init__(self, tokenizer, max_length: int, max_query_tokens: int, *, tokenizer_file: Path | None = None,
+                 quick=None):
         self.tokenizer = tokenizer
+        self.tokenizer_file = tokenizer_file
         self.max_length = max_length
         self.max_query_tokens = max_query_tokens
-        self.bos, self.eos, self.pad = (tokenizer.token_to_id(t) for t in ("<s>", "</s>", "<pad>"))
+        self._quick = quick
+        self._quick_calls = 0
+        self.bos, self.eos, self.pad = 0, 2, 1  # XLM-R's <s>, </s>, <pad> (checked when the tokenizer loads)
 
     @classmethod
-    def from_file(cls, tokenizer_json: Path, max_length: int, max_query_tokens: int) -> "PairEncoder":
-        from tokenizers import Tokenizer
+    def from_file(cls, tokenizer_json: Path, max_length: int, max_query_tokens: int, quick=None) -> "PairEncoder":
+        """The pair encoder of a model's ``tokenizer.json`` (loaded on first use)."""
+        return cls(None, max_length, max_query_tokens, tokenizer_file=Path(tokenizer_json), quick=quick)
 
-        tok = Tokenizer.from_file(str(tokenizer_json))
-        tok.no_truncation()
-        tok.no_padding()
-        return cls(tok, max_length, max_query_tokens)
+    def _full(self):
+        if self.tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(self.tokenizer_file))
+            tok.no_truncation()
+            tok.no_padding()
+            self.tokenizer = tok
+        if (self.bos, self.eos, self.pad) != tuple(self.tokenizer.token_to_id(t) for t in ("<s>", "</s>", "<pad>")):
+            raise CrossEncoderError(f"{self.tokenizer_file} is not an XLM-R tokenizer (<s>, </s>, <pad> are not 0, 2, 1)")
+        return self.tokenizer
+
+    def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Ids of ``texts`` without framing."""
+        if (self.tokenizer is None and self._quick is not None and self._quick_calls < self.QUICK_CALLS
+                and self._quick.handles(texts)):
+            self._quick_calls += 1
+            return [ids[1:-1] for ids in self._quick.encode_batch(texts)]  # framed <s> ... </s>: unframed
+        return [e.ids for e in self._full().encode_batch(texts, add_special_tokens=False)]
 
     def encode(self, pairs: Sequence[tuple[str, str]]) -> list[list[int]]:
         """The ids of each pair, ``<s> a </s></s> b </s>``, at most ``max_length`` of them."""
         if not pairs:
             return []
-        firsts = {a: None for a, _ in pairs}  # a question recurs across its shortlist: tokenised once
-        a_ids = dict(zip(firsts, (e.ids[:self.max_query_tokens] for e in
-                                  self.tokenizer.encode_batch([fold(a) for a in firsts], add_special_tokens=False))))
-        b_all = self.tokenizer.encode_batch([fold(b) for _, b in pairs], add_special_tokens=False)
+        firsts = list(dict.fromkeys(a for a, _ in pairs))  # a question recurs across its shortlist: tokenised once
+        ids = self._tokenize([fold(a) for a in firsts] + [fold(b) for _, b in pairs])
+        a_ids = {a: i[:self.max_query_tokens] for a, i in zip(firsts, ids)}
         out = []
-        for (a, _), b in zip(pairs, b_all):
+        for (a, _), b in zip(pairs, ids[len(firsts):]):
             qa = a_ids[a]
             room = self.max_length - len(qa) - 4
-            out.append([self.bos, *qa, self.eos, self.eos, *b.ids[:room], self.eos])
+            out.append([self.bos, *qa, self.eos, self.eos, *b[:room], self.eos])
         return out
 
     def pad_batch(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,9 +147,9 @@ class CrossEncoder:
         pairs = list(pairs)
         if not pairs:
             return np.zeros(0, np.float32)
-        ids = self.encoder.encode(pairs)
         out = np.empty(len(pairs), np.float32)
         with self._lock:
+            ids = self.encoder.encode(pairs)
             for batch in token_batches([len(i) for i in ids], self.batch_tokens, self.batch_size):
                 arr, mask = self.encoder.pad_batch([ids[j] for j in batch])
                 out[batch] = np.asarray(self._run(arr, mask), np.float32).reshape(-1)
@@ -244,7 +271,6 @@ def load_cross_encoder(weights: str | os.PathLike, cache_dir: Path, backend: str
         raise CrossEncoderError(f"{weights} was trained over {spec.base}, this release converts {base_dir.name}: "
                                 "retrain it with `rag train cross-encoder`, or set rerank = false")
     base_dir = prepare_default_model(cache_dir, log)
-    tokenizer = base_dir / "tokenizer.json"
     if backend == "torch":
         if precision not in ("fp32", "bf16"):
             raise ValueError(f"the torch backend runs fp32 or bf16, not {precision!r}")
@@ -255,5 +281,7 @@ def load_cross_encoder(weights: str | os.PathLike, cache_dir: Path, backend: str
         folder = export_cross_encoder(weights, base_dir, export_dir(cache_dir, weights, base_dir.name, precision),
                                       precision, log)
         run = _ort_runner(folder, word_table(base_dir), threads)
-    encoder = PairEncoder.from_file(tokenizer, spec.max_length, spec.max_query_tokens)
+    quick = int8_dir(base_dir)  # the embedder's int8 export holds the quick tokenizer's files
+    quick = QueryTokenizer(quick, 512) if query_tokenizer_exists(quick) else None
+    encoder = PairEncoder.from_file(base_dir / "tokenizer.json", spec.max_length, spec.max_query_tokens, quick)
     return CrossEncoder(spec, encoder, run, backend, precision, str(weights), batch_tokens)

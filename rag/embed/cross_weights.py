@@ -1,8 +1,8 @@
 """The file a trained cross-encoder ships as: only what training changed.
 
 A cross-encoder here is the bundled multilingual-e5-small cut to its first N transformer layers,
-reading a pair ``<s> A </s></s> B </s>``, with a linear head on the ``<s>`` vector that gives one
-score. Training leaves the embeddings (the 250k-word table, positions, their layer norm) as they
+reading a pair ``<s> A </s></s> B </s>``, with a linear head on the mean of its token vectors that
+gives one score. Training leaves the embeddings (the 250k-word table, positions, their layer norm) as they
 are, so the file holds only the N layers and the head, in safetensors (fp16: 6 layers are about
 21 MB), and the rest is read from the model ``rag prepare-model`` converts.
 

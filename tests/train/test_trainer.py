@@ -82,3 +82,27 @@ def test_a_tiny_run_resumes_to_the_same_weights_and_scores_match_at_run_time(tmp
     np.testing.assert_allclose(onnx.score(pairs), reference, atol=1e-3)
     int8 = load_cross_encoder(tmp_path / "a.safetensors", cache, backend="onnx", precision="int8")
     assert np.abs(int8.score(pairs) - reference).max() < 0.1 * max(1.0, float(np.ptp(reference)))
+
+
+@pytest.mark.slow
+def test_training_learns_the_groups_and_pairs_it_sees(tmp_path, settings):
+    """A few epochs on three groups and two pairs: each positive comes first and each pair is
+    classified right afterwards (a head that cannot learn, e.g. on the <s> vector of this model's
+    first layers, fails here)."""
+    from rag.embed import prepare_default_model
+    from rag.embed.cross_encoder import PairEncoder
+    from rag.embed.cross_net import build_net, load_changed
+    from rag.embed.cross_weights import read_weights
+    from rag.train.trainer import TrainConfig, evaluate, train
+
+    base = prepare_default_model(settings.cache_dir)
+    cfg = TrainConfig(layers=1, group_size=4, batch_pairs=4, epochs=12, lr=3e-4, head_lr=5e-3, warmup=0.05,
+                      precision="fp32", max_valid=0)
+    report = train(GROUPS + PAIRS, base, tmp_path / "w.safetensors", cfg)
+    assert report["losses"][-1][1] < 0.5 * 1.4  # from about ln(4) = 1.39 for the groups
+    spec, tensors = read_weights(tmp_path / "w.safetensors")
+    net = build_net(base, spec.layers)
+    load_changed(net, tensors)
+    enc = PairEncoder.from_file(base / "tokenizer.json", spec.max_length, spec.max_query_tokens)
+    seen = evaluate(net, enc, GROUPS + PAIRS)
+    assert seen["mrr"] == 1.0 and seen["accuracy"] == 1.0, seen

@@ -34,6 +34,14 @@ def test_sources_panel_marks_the_supporting_sentence():
     assert "&lt;b&gt;其余&lt;/b&gt;" in html  # passage text is escaped
 
 
+def test_a_source_card_shows_the_reranker_score_when_there_is_one():
+    answer = make_answer()
+    assert "src-rerank" not in sources_html(answer, "t1")  # not reranked: nothing shown
+    answer.passages[0].rerank_score = 2.345
+    assert '<span class="src-rerank">reranker score 2.35</span>' in sources_html(answer, "t1")
+    assert "重排序得分 2.35" in sources_html(answer, "t1", "zh")
+
+
 def test_quote_found_despite_whitespace_or_final_stop():
     passage = "第一句。\n新引进高质量项目 311 个，总投资350亿元；其余。"
     start, end = find_quote(passage, "新引进高质量项目311个，总投资350亿元。")
