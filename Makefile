@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser converters libreoffice eval bench-ocr train train-cross-encoder train-reranker train-selector screenshots clean
+.PHONY: run test test-fast setup model index browser converters libreoffice eval bench-ocr train train-cross-encoder train-judge train-reranker train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -88,6 +88,10 @@ train-selector: model
 # lowest priority (hours on 2 cores: eval/README.md); stopped, it resumes from its checkpoint with RESUME=--resume
 train-cross-encoder: model
 	nice -n 19 $(PY) -m rag train cross-encoder --drcd $(DRCD) --layers 4 --seed 0 $(RESUME)
+
+# the answer judge (rag/answering/models/judge.safetensors and its card), from DRCD; resumable as above
+train-judge: model
+	nice -n 19 $(PY) -m rag train judge --drcd $(DRCD) --seed 0 $(RESUME)
 
 train: train-reranker train-selector
 

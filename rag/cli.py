@@ -528,7 +528,7 @@ def cmd_feedback(args) -> int:
     return 0
 
 
-TRAIN_TARGETS = ("cross-encoder", "reranker", "selector")
+TRAIN_TARGETS = ("cross-encoder", "judge", "reranker", "selector")
 
 
 def cmd_train(args) -> int:
@@ -536,6 +536,8 @@ def cmd_train(args) -> int:
     ``rag train cross-encoder``, ``rag train reranker`` or ``rag train selector``."""
     if args.target == "cross-encoder":
         return _train_cross_encoder(args)
+    if args.target == "judge":
+        return _train_judge(args)
     return _train_reranker(args) if args.target == "reranker" else _train_selector(args)
 
 
@@ -546,9 +548,9 @@ def _train_cross_encoder(args) -> int:
     from .train.trainer import TrainConfig
 
     s = _settings(args)
-    cfg = TrainConfig(layers=args.layers, epochs=args.epochs, seed=args.seed, threads=args.threads,
-                      batch_pairs=args.batch_pairs, group_size=args.group_size, precision=args.precision,
-                      lr=args.lr, head_lr=args.head_lr)
+    cfg = TrainConfig(layers=args.layers or 4, epochs=args.epochs, seed=args.seed, threads=args.threads,
+                      batch_pairs=args.batch_pairs or 16, group_size=args.group_size or 8, precision=args.precision,
+                      lr=args.lr or 1e-4, head_lr=args.head_lr or 2e-3)
     out = Path(args.output) if args.output else BUNDLED
     work = Path(args.work) if args.work else default_work_dir(s, out, cfg)
     log = (lambda m: None) if args.quiet else _log
@@ -560,11 +562,42 @@ def _train_cross_encoder(args) -> int:
               f"(checkpoint in {work / 'checkpoints'})")
         return 0
     held = (report.get("held_out") or [{}])[-1]
-    print(f"cross-encoder: {args.layers} layers, {report['examples']} groups, {report['steps']} steps in "
+    print(f"cross-encoder: {cfg.layers} layers, {report['examples']} groups, {report['steps']} steps in "
           f"{report['train_seconds'] / 60:.1f} min ({report['pairs_per_second']} pairs/s, {report['precision']}, "
           f"peak {report['peak_rss_mb']} MB) -> {out} ({report['weights_bytes'] / 1e6:.1f} MB)")
     if held:
         print(f"  held-out DRCD groups: top-1 {held.get('top1')}, MRR {held.get('mrr')} ({held.get('groups')} groups)")
+    print(f"  report: {work / 'report.json'}; held-out questions: {report['heldout_questions']}")
+    return 0
+
+
+def _train_judge(args) -> int:
+    """``rag train judge``: the answer judge from DRCD (rag/train/judge.py)."""
+    from dataclasses import replace
+
+    from .answering.judge import BUNDLED
+    from .train.judge import JUDGE_CONFIG, train_judge
+
+    s = _settings(args)
+    given = {"layers": args.layers, "batch_pairs": args.batch_pairs, "group_size": args.group_size,
+             "lr": args.lr, "head_lr": args.head_lr}
+    cfg = replace(JUDGE_CONFIG, epochs=args.epochs, seed=args.seed, threads=args.threads, precision=args.precision,
+                  **{k: v for k, v in given.items() if v is not None})
+    out = Path(args.output) if args.output else BUNDLED
+    work = Path(args.work) if args.work else s.cache_dir / "train" / f"judge-L{cfg.layers}-s{cfg.seed}"
+    log = (lambda m: None) if args.quiet else _log
+    report = train_judge(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
+                         max_examples=args.max_examples, resume=args.resume, max_steps=args.max_steps, log=log)
+    if not report.get("finished"):
+        print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
+              f"(checkpoint in {work / 'checkpoints'})")
+        return 0
+    held = (report.get("held_out") or [{}])[-1]
+    print(f"judge: {cfg.layers} layers, {report['examples']} examples, {report['steps']} steps in "
+          f"{report['train_seconds'] / 60:.1f} min ({report['pairs_per_second']} pairs/s, {report['precision']}, "
+          f"peak {report['peak_rss_mb']} MB) -> {out} ({report['weights_bytes'] / 1e6:.1f} MB)")
+    if held:
+        print(f"  held-out DRCD examples: {json.dumps(held, ensure_ascii=False)}")
     print(f"  report: {work / 'report.json'}; held-out questions: {report['heldout_questions']}")
     return 0
 
@@ -717,7 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_shell)
 
-    sp = sub.add_parser("train", help="train a learned model (reranker, selector) from DRCD and the dev set",
+    sp = sub.add_parser("train", help="train a learned model (cross-encoder, judge, reranker, selector) from DRCD",
                         description="Train on DRCD and the bulletin dev set only (never on the measured sets); "
                                     "deterministic; writes the model as JSON (default: the bundled one). reranker: "
                                     "LambdaMART (LightGBM) over the real retriever's shortlists; selector: the "
@@ -740,16 +773,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="the sampling and fitting seed")
     sp.add_argument("--threads", type=int, default=2, help="threads (fixed: results depend on it)")
     g = sp.add_argument_group("cross-encoder")
-    g.add_argument("--layers", type=int, default=4, help="first layers of the bundled model to train (default 4)")
+    g.add_argument("--layers", type=int, help="first layers of the bundled model to train (default: cross-encoder 4, "
+                   "judge 2)")
     g.add_argument("--epochs", type=int, default=1, help="passes over the training groups (default 1)")
     g.add_argument("--negatives", type=int, default=15, help="hard negatives kept per question (default 15)")
     g.add_argument("--max-groups", type=int, help="train on a seeded subset of this many DRCD groups "
                    "(one a question; default: all, about 6,300)")
-    g.add_argument("--group-size", type=int, default=8, help="pairs per question a step: its positive and "
-                   "this many minus one negatives drawn from the kept ones (default 8)")
-    g.add_argument("--batch-pairs", type=int, default=16, help="pairs per optimiser step (default 16)")
-    g.add_argument("--lr", type=float, default=1e-4, help="the layers' peak learning rate (default 1e-4)")
-    g.add_argument("--head-lr", type=float, default=2e-3, help="the head's peak learning rate (default 2e-3)")
+    g.add_argument("--group-size", type=int, help="pairs per question a step: its positive and "
+                   "this many minus one negatives drawn from the kept ones (default: cross-encoder 8, judge 6)")
+    g.add_argument("--batch-pairs", type=int, help="pairs per optimiser step (default: cross-encoder 16, judge 18)")
+    g.add_argument("--lr", type=float, help="the layers' peak learning rate (default: cross-encoder 1e-4, judge 8e-5)")
+    g.add_argument("--head-lr", type=float, help="the head's peak learning rate (default: cross-encoder 2e-3, "
+                   "judge 1e-3)")
+    g.add_argument("--max-examples", type=int, help="judge: train on a seeded share of whole articles, about this "
+                   "many examples (default: all, about 19,600)")
     g.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto: bf16 autocast where the CPU has bf16 in hardware, else fp32")
     g.add_argument("--work", metavar="DIR", help="groups, checkpoints and report (default: under the cache)")

