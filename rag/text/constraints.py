@@ -256,11 +256,18 @@ def read_constraints(question: str) -> Constraints:
             out.append(Constraint("period", m.group(0), group="day",
                                   pattern=rf"(?<!\d)0?{mo}\s*月\s*0?{d}\s*[日号]|(?<!\d)0?{mo}[-/.]0?{d}(?!\d)"))
             taken.append(m.span())
-    out += _qualifiers(q)
     names = _names(q)
+    out += [c for c in _qualifiers(q) if not _role_of_named(c, q, names)]
     out += names
     out += _measures(q, names, out)
     return Constraints(tuple(_as_written(c, question) for c in _dedupe(out)))
+
+
+def _role_of_named(c: Constraint, q: str, names: list[Constraint]) -> bool:
+    """A role written against a person's name (总编辑张季鸾): the name says who; a passage may name
+    them without the role."""
+    return c.group == "role" and any(n.kind == "person" and (c.text + n.text in q or n.text + c.text in q)
+                                     for n in names)
 
 
 def _as_written(c: Constraint, question: str) -> Constraint:
@@ -356,6 +363,8 @@ def _sector_words(q: str) -> list[Constraint]:
         else:
             continue
         mod = re.sub(r"^(?:新|的)", "", mod)
+        if "的" in mod or "、" in mod:
+            continue  # 短、小的产品: a description, not a kind
         if len(mod) < 2 or mod in _NOT_QUALIFIERS or not re.search(rf"[{CJK}]", mod) or _ROLE.fullmatch(mod):
             continue
         if any(re.fullmatch(p, mod) for _, p in _LEVELS + _DEGREES) or mod in ("国家级", "省级", "市级", "区级"):
@@ -376,14 +385,18 @@ def _cut(q: str) -> tuple[tuple[str, str], ...]:
 def _names(q: str) -> list[Constraint]:
     """Names of the question: a word jieba tags as a name (or that its dictionary lacks), with
     the generic word after it (高新区, 生物, 有限公司) that makes a sibling recognisable."""
-    words = [(_clean_name(w, t), t) for w, t in _cut(q)]
+    raw = _cut(q)
+    words = [(_clean_name(w, t), t) for w, t in raw]
+    starts = [0]
+    for w, _ in raw:
+        starts.append(starts[-1] + len(w))
     out: list[Constraint] = []
     i = 0
     while i < len(words):
         w, tag = words[i]
         nxt = words[i + 1][0] if i + 1 < len(words) else ""
-        if QUESTION_WORDS.fullmatch(w):
-            i += 1
+        if QUESTION_WORDS.fullmatch(w) or _ASKED_CATEGORY.search(q[:starts[i]]):
+            i += 1  # 哪一条河川, 哪个塔楼: what is asked for, not a detail of the question
             continue
         name = (_is_name(w, tag) and (tag in _NAME_TAGS or tag == "eng" or bool(_SUFFIX.match(nxt)))
                 or nxt in _PLACE_SUFFIX and tag.startswith("n") and len(w) >= 2 and w not in _NOT_NAMES
@@ -393,9 +406,9 @@ def _names(q: str) -> list[Constraint]:
             continue
         # a name may run over several words: 山东/立华/生物, 青岛/西海岸/新区 -> each name word, the last suffix
         j = i + 1
-        while j < len(words) and (_is_name(*words[j]) or words[j][1] == "s" and len(words[j][0]) >= 2
-                                  and j + 1 < len(words) and _SUFFIX.fullmatch(words[j + 1][0])):
-            j += 1
+        while j < len(words) and (_is_name(*words[j]) and (words[j][1] in _NAME_TAGS + ("eng",) or _suffixed(words, j))
+                                  or words[j][1] == "s" and len(words[j][0]) >= 2 and _suffixed(words, j)):
+            j += 1  # 山东/立华/生物; not 台湾/设省 (a word the dictionary lacks, not a name, after it)
         parts = [x for x, _ in words[i:j]]
         suffix = ""
         k = j
@@ -407,12 +420,30 @@ def _names(q: str) -> list[Constraint]:
             if m and m.end() == len(parts[-1]) and m.start() >= 2:
                 parts[-1], suffix = parts[-1][:m.start()], m.group(0)
         kind = _name_kind(tag, suffix)
-        text = "".join(x for x, _ in words[i:k])
-        for p in parts:
+        text = _trim_key("".join(x for x, _ in words[i:k]))
+        for p in map(_trim_key, parts):
             if len(p) >= 2:
                 out.append(Constraint(kind, text, keys=(p,), group=_group(suffix)))
         i = k
     return out
+
+
+def _suffixed(words: list[tuple[str, str]], j: int) -> bool:
+    return j + 1 < len(words) and _SUFFIX.fullmatch(words[j + 1][0]) is not None
+
+
+# what is asked for comes right after 哪 (哪一条河川, 哪个塔楼, 哪所大学)
+_ASKED_CATEGORY = re.compile(r"哪\s*一?\s*[个条座家位所种国只部本项支名间]?$")
+# a preposition or locative jieba's guess glued to a name (于北魏, 新北市中, 下西罗马)
+_KEY_HEAD, _KEY_TAIL = "于在对从向和与及下被把将", "中内里时"
+
+
+def _trim_key(p: str) -> str:
+    while len(p) > 2 and p[0] in _KEY_HEAD or len(p) == 2 and p[0] in "下在对从被把将":
+        p = p[1:]  # 于 and 和 begin two-character names too (于谦, 和珅)
+    while len(p) > 1 and p[-1] in _KEY_TAIL:
+        p = p[:-1]
+    return p
 
 
 # what jieba's guesses glue to a name it does not know (征服了佩琴加 -> 了佩琴; 布里亚特人共)
@@ -467,9 +498,11 @@ def _measures(q: str, names: list[Constraint], others: list[Constraint]) -> list
     """What a number (or a thing) is asked of, where the question names it: GDP, 营收, 产值."""
     skip = {k for c in names + others for k in c.keys} | {c.text for c in names + others}
     found: list[tuple[str, str]] = []  # (measure, the measure word after 多少 that counts it, if so)
+    counted = {m.start() + (1 if q[m.start()] == "几" else 2): m for m in _MEASURE_AFTER.finditer(q)}
     for m in _MEASURE_BEFORE.finditer(q):
-        found.append((_noun_phrase(m.group(1), tail=True), ""))
-    for m in _MEASURE_AFTER.finditer(q):
+        if m.end() not in counted:  # 共经历了几个皇帝: what is counted comes after 几个, not the verb before
+            found.append((_noun_phrase(m.group(1), tail=True), ""))
+    for m in counted.values():
         found.append((_noun_phrase(m.group(2), tail=False), m.group(1)))
     out = []
     for w, unit in found:
@@ -477,6 +510,8 @@ def _measures(q: str, names: list[Constraint], others: list[Constraint]) -> list
             continue
         if any(w.endswith(h) for h in _HEADS) or _SUFFIX.fullmatch(w):
             continue  # 企业, 项目: what the sector word before them qualifies, read as a qualifier
+        if w not in _MEASURE_VERBS and word_tags(q).get(w, "") == "v":
+            continue  # 共经历了几个: a verb of the question, not what is measured
         out.append(Constraint("measure", w, keys=_SYNONYMS.get(w, (w,)), group=unit and f"count:{unit}"))
     return out
 
@@ -557,6 +592,7 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
         return Miss(c, other)
     if c.kind in ("place", "org", "person"):
         keys = [_plain(k) for k in c.keys]
+        keys += [k[1:] for k in keys if len(k) > 2 and k[0] == "古"]  # 古希腊: 希腊
         if any(_named(k, n["sentence"]) for k in keys):
             return None
         lead = n["before"][-_NAME_LEAD:]
@@ -585,11 +621,21 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
     return None
 
 
+# what a measure word may add to the noun it counts (人口数量: 人口; 广告语: 广告)
+_MEASURE_TAIL = re.compile(r"(?<=..)(?:数量|总数|数目|数|语|词)$")
+
+
 def _fuzzy_in(word: str, text: str) -> bool:
-    """A two-word measure whose words both occur (研发投入: 研发…投入)."""
+    """A two-word measure whose words both occur (研发投入: 研发…投入), a measure without the
+    counting word it adds (人口数量: 人口), or without a name part the dictionary lacks (紫鱼体长: 体长)."""
     from .terms import jieba
 
+    core = _MEASURE_TAIL.sub("", word)
+    if core != word and core in text:
+        return True
     parts = [w for w in jieba().lcut(word) if len(w) >= 2]
+    if len(parts) == 2 and not word_frequency(parts[0]) and parts[1] in text:
+        return True
     if len(parts) == 1 and re.search(r"(?:总值|总额|值|额)$", word):  # 出口总值: 出口额, 出口总额
         parts = [re.sub(r"(?:总值|总额|值|额)$", "", word), "额|值"]
     return len(parts) >= 2 and all(re.search(p, text) if "|" in p else p in text for p in parts)
