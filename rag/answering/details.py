@@ -40,7 +40,7 @@ class Grounding:
     def weight(self) -> int:
         """How far the quote is from the question: another subject (a name) counts twice as much
         as another year, level or role of the same subject."""
-        return sum(2 if m.constraint.kind in ("place", "org", "person") else 1 for m in self.misses)
+        return sum(2 if m.constraint.kind in ("place", "org", "person", "title") else 1 for m in self.misses)
 
     @property
     def caveat_possible(self) -> bool:

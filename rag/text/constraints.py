@@ -256,11 +256,18 @@ def read_constraints(question: str) -> Constraints:
             out.append(Constraint("period", m.group(0), group="day",
                                   pattern=rf"(?<!\d)0?{mo}\s*月\s*0?{d}\s*[日号]|(?<!\d)0?{mo}[-/.]0?{d}(?!\d)"))
             taken.append(m.span())
+    titles = [Constraint("title", m.group(0), keys=(m.group(1),)) for m in _TITLE.finditer(q)]
+    out += titles
+    q = _TITLE.sub(lambda m: "，" * len(m.group(0)), q)  # a title's words are the title's, not details
     names = _names(q)
     out += [c for c in _qualifiers(q) if not _role_of_named(c, q, names)]
     out += names
     out += _measures(q, names, out)
     return Constraints(tuple(_as_written(c, question) for c in _dedupe(out)))
+
+
+# a title the question quotes: a law, a plan, a book (《上市公司独立董事管理办法》)
+_TITLE = re.compile(r"《([^《》]{2,60})》")
 
 
 def _role_of_named(c: Constraint, q: str, names: list[Constraint]) -> bool:
@@ -320,7 +327,18 @@ def _qualifiers(q: str) -> list[Constraint]:
     elif re.search(_NEW, q):
         out.append(Constraint("qualifier", re.search(_NEW, q).group(0), group="tally", pattern=_NEW + r"|新"))
     out += _sector_words(q)
+    for word, opposite in _OPPOSITES:
+        if word in q and opposite not in q:
+            out.append(Constraint("qualifier", word, keys=(opposite,), group="opposite"))
     return out
+
+
+# a detail whose opposite a sentence may say instead (the question asks 最高; the sentence says 最低)
+_OPPOSITES = [(a, b) for x, y in [("最高", "最低"), ("最大", "最小"), ("最早", "最晚"), ("最多", "最少"), ("最长", "最短"),
+                                 ("最快", "最慢"), ("增加", "减少"), ("增长", "下降"),
+                                 ("上升", "下降"), ("北部", "南部"), ("东部", "西部"), ("长子", "次子"),
+                                 ("父亲", "母亲"), ("冬季", "夏季"), ("春季", "秋季"), ("首次", "最后一次")]
+              for a, b in ((x, y), (y, x))]
 
 
 def _next_word(q: str, at: int) -> tuple[str, ...]:
@@ -607,6 +625,18 @@ def _check_one(c: Constraint, ev: Evidence, kind: str) -> Miss | None:
             return None  # a place or person of the passage, named just after (北亚…其中一个定义…东北亚)
         return Miss(c, _sibling_name(c, n["sentence"]) or _sibling_name(c, lead, last=True)
                     or _sibling_name(c, n["headings"]))
+    if c.kind == "title":  # the title as written, near the quote: another title there is what the text holds
+        key = _plain(c.keys[0])
+        if key in n["sentence"] or key in n["before"][-_NAME_LEAD:] + n["headings"] + n["lead"][:120]:
+            return None
+        other = _TITLE.search(n["sentence"])
+        return Miss(c, other.group(0) if other else "")
+    if c.kind == "qualifier" and c.group == "opposite":  # only a sentence saying the opposite misses it
+        where = n["quote"] + n["sentence"]
+        if c.text in where:
+            return None
+        other = next((k for k in c.keys if k in where), "")
+        return Miss(c, other) if other else None
     if c.kind == "qualifier":
         return _check_qualifier(c, n)
     if c.kind == "measure":

@@ -128,3 +128,39 @@ def test_a_measure_must_be_in_the_quote():
     assert misses("2023年青岛高新区的GDP增长了多少？",
                   ev("户籍人口连续四年增长30%以上", before="2023年，", headings="青岛高新区")) == [("GDP", "")]
     assert misses("华夏生物2023年的营收是多少？", ev("华夏生物2023年营业收入3亿元")) == []
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a preposition or locative glued to a name by the tokenizer's guess is not part of it
+    ("哪一个事件于445-446年时于北魏发生?", {"person": {"北魏"}}),
+    ("营造业在新北市中占了就业人口中的百分之多少？", {"place": {"新北"}}),
+    # the noun after 哪 is what is asked for; a verb before 几个 is not the measure
+    ("阿穆尔河指的是中国的哪一条河川?", {"place": {"阿穆尔河"}}),
+    ("东罗马帝国共经历了几个皇帝?", {"place": {"罗马帝国"}, "measure": {"皇帝"}}),
+    # a role written against a person's name is not a detail of its own; a quoted title is one
+    ("《大公报》的总编辑张季鸾在何时去世?", {"title": {"《大公报》"}, "person": {"张季鸾"}}),
+    ("《上市公司董事会秘书管理办法》将于哪一天起施行？", {"title": {"《上市公司董事会秘书管理办法》"}}),
+    ("清朝在什么时候在台湾设省？", {"place": {"台湾"}}),
+])
+def test_what_is_not_a_detail(question, expected):
+    assert kinds(question) == expected
+
+
+def test_a_quoted_title_must_be_the_one_the_passage_names():
+    q = read_constraints("《上市公司董事会秘书管理办法》将于哪一天起施行？")
+    other = "中国证监会近日发布《上市公司独立董事管理办法》，自2023年9月4日起施行。"
+    (miss,) = check(q, ev(other))
+    assert miss.constraint.kind == "title" and miss.found == "《上市公司独立董事管理办法》"
+    assert not check(q, ev("《上市公司董事会秘书管理办法》自2023年9月4日起施行。"))
+
+
+def test_a_measure_without_its_counting_word_and_a_name_part():
+    assert not check(read_constraints("2006年该地区的人口数量是多少？"), ev("2006年人口统计数据为1694人。"))
+    assert check(read_constraints("2023年的GDP增长了多少？"), ev("2023年户籍人口连续四年增长30%。"))
+
+
+def test_an_opposite_misses_only_where_the_sentence_says_it():
+    q = read_constraints("哪个州的死刑执行数占总人口比率最低？")
+    (miss,) = check(q, ev("阿拉巴马州是全国按人口比例死刑比例最高的州份。"))
+    assert (miss.asked, miss.found) == ("最低", "最高")
+    assert not check(q, ev("阿拉巴马州的死刑比例在全国排名靠前。"))  # neither: nothing to say
