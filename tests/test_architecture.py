@@ -11,8 +11,10 @@ ORDER = ["text", "ingest", "embed", "index", "search", "answering", "ui"]
 FOUNDATION = {"config", "types"}  # every stage may import these; they import no stage
 FRONT = {"__init__", "__main__", "cli"}  # the entry points may import anything
 # what each of the side packages may import; workspace (knowledge bases, conversations, feedback)
-# sits beside the stages: any of them may use it, and it reads only text's citation markers
-BESIDE = {"evals": set(ORDER) | {"workspace"}, "train": set(ORDER), "integrations": set(), "workspace": {"text"}}
+# sits beside the stages: any of them may use it, and it reads only text's citation markers;
+# train reads question sets and builds indexes through evals, and evals never imports train
+BESIDE = {"evals": set(ORDER) | {"workspace"}, "train": set(ORDER) | {"evals"}, "integrations": set(),
+          "workspace": {"text"}}
 
 
 def _unit(module: str) -> str:
@@ -79,3 +81,10 @@ def test_the_rule_catches_a_violation(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert "rag.evals" in _imports(src) and "rag.search" in _imports(src)
     assert "evals" not in _allowed("answering") and "search" in _allowed("answering")
+
+
+def test_evals_hold_only_evaluation():
+    """Training lives in rag/train (it may use evals' question sets and index builder), never in
+    rag/evals, and evals never imports train."""
+    assert not [p.name for p in (PACKAGE / "evals").glob("*.py") if "train" in p.stem]
+    assert "train" not in _allowed("evals") and "evals" in _allowed("train")

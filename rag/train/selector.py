@@ -33,13 +33,12 @@ import numpy as np
 from ..answering.extractive import ExtractiveAnswerer
 from ..answering.selector import FEATURES, SelectorModel, fit_logistic
 from ..config import Settings
+from ..evals import metrics as M
+from ..evals.build import Builder, prepare_corpus
+from ..evals.configs import EvalConfig
+from ..evals.questions import Question, load_questions
 from ..search import Query, Retriever
-
 from ..types import Hit
-from . import metrics as M
-from .build import Builder, prepare_corpus
-from .configs import EvalConfig
-from .questions import Question, load_questions
 
 Log = Callable[[str], None]
 

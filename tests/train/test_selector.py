@@ -3,8 +3,8 @@ made-up groups (no model, no data)."""
 import numpy as np
 
 from rag.answering.selector import FEATURES
-from rag.evals.selector_train import (Group, article_of, choose_threshold, fold_of, platt, refusal_figures,
-                                      train_selector)
+from rag.train.selector import (Group, article_of, choose_threshold, fold_of, platt, refusal_figures,
+                                train_selector)
 
 
 def test_platt_scaling_is_calibrated_on_separable_scores():

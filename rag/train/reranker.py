@@ -23,11 +23,11 @@ from typing import Callable
 
 import numpy as np
 
+from ..evals.questions import Question
+from ..evals.runs import is_relevant
 from ..search.features import FEATURES, Candidate, shortlist_features
 from ..search.rerank import FORMAT, VERSION, RerankModel
 from ..text import fold, squash
-from .questions import Question
-from .runs import is_relevant
 
 Log = Callable[[str], None]
 
@@ -262,9 +262,9 @@ def train(settings, sources: list[Source], out: Path, *, depth: int | None = Non
     shortlists, fit, and save the model at ``out``. Returns the training report.
     ``shortlists``: a folder where each source's collected shortlists are kept (reused while the
     source, sample, depth and features are the same), so a refit need not search again."""
-    from .build import Builder, prepare_corpus, twin_map
-    from .configs import EvalConfig
-    from .questions import read_question_sets, sample_questions
+    from ..evals.build import Builder, prepare_corpus, twin_map
+    from ..evals.configs import EvalConfig
+    from ..evals.questions import read_question_sets, sample_questions
 
     s = settings.replace(rerank=False, max_per_doc=0, mode="hybrid")
     depth = depth or s.rerank_depth

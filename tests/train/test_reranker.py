@@ -4,9 +4,9 @@ import json
 import numpy as np
 
 from rag.evals.questions import Question
-from rag.evals.train_reranker import Groups, fit, label, save_model, split
 from rag.search.features import FEATURES
 from rag.search.rerank import load_reranker
+from rag.train.reranker import Groups, fit, label, save_model, split
 
 
 def _groups(n_questions=80, per=12, seed=1) -> Groups:
@@ -60,7 +60,7 @@ def test_training_is_deterministic_and_learns(tmp_path):
 
 
 def test_saved_shortlists_read_back_only_for_the_same_data(tmp_path):
-    from rag.evals.train_reranker import load_groups, save_groups
+    from rag.train.reranker import load_groups, save_groups
 
     g = _groups(5)
     save_groups(g, tmp_path / "s.npz", {"n": 5})
