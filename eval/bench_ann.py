@@ -8,7 +8,7 @@ For each size the vectors are those of ``--sample-index`` (real model vectors of
 sample), topped up with random vectors drawn with the same mean and per-dimension spread as
 the real ones, then normalised (as ``eval/bench_scale.py`` makes them). Queries are the
 questions of ``--questions`` embedded with the model. For each index type the top 10 of
-:meth:`rag.index.Index.dense`'s path (:func:`rag.index.vectors.search_rescored`: the shortlist
+:meth:`rag.index.Index.dense`'s path (:func:`rag.index.local.vectors.search_rescored`: the shortlist
 re-scored exactly) is compared with exact search: recall@10 = the share of the exact top 10
 found; latency is per query, one thread.
 """
@@ -55,7 +55,7 @@ def main() -> int:
     from rag.embed import load_embedder
     from rag.evals.questions import load_questions, sample_questions
     from rag.index import Index
-    from rag.index.vectors import build_vector_index, search_rescored, search_vectors
+    from rag.index.local.vectors import build_vector_index, search_rescored, search_vectors
 
     idx = Index.load(a.sample_index)
     real = idx.vectors_of(np.arange(len(idx)))

@@ -35,7 +35,7 @@ def main() -> int:
     from rag.embed import load_embedder
     from rag.evals.questions import load_questions
     from rag.index import Index
-    from rag.index.vectors import build_vector_index, exact_vectors
+    from rag.index.local.vectors import build_vector_index, exact_vectors
     from rag.search import Retriever
 
     s = load_settings(env={})

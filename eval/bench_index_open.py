@@ -49,7 +49,7 @@ def build(folder: Path, n: int, dim: int, seed: int = 0) -> float:
 
 def measure(folder: Path, runs: int) -> dict:
     from rag.index import Index
-    from rag.index.integrity import verify_files
+    from rag.index.local.integrity import verify_files
 
     times: dict[str, list[float]] = {"verify": [], "no_verify": [], "hash_only": []}
     for _ in range(runs):

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from rag.index.meta import MetaStore
-from rag.index.bm25 import LexicalIndex, term_hash
+from rag.index.local.meta import MetaStore
+from rag.index.local.bm25 import LexicalIndex, term_hash
 from rag.text import tokenize_query
 from rag.evals.questions import load_questions, sample_questions
 folder = Path(sys.argv[1]).expanduser()

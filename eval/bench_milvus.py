@@ -85,7 +85,7 @@ class Bm25Function:
             chunks = index.chunks_at(rows)
             self.client.insert(self.name, [{"pk": int(index.pks[r]), "text": c.embed_text()}
                                            for r, c in zip(rows, chunks)])
-        self.client.flush(self.name)  # sealed, as the store's own writes are (rag.index.milvus_write)
+        self.client.flush(self.name)  # sealed, as the store's own writes are (rag.index.milvus.write)
         print(f"bm25 function collection: {len(index)} rows in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
     def lexical(self, text: str, n: int) -> list[tuple[int, float]]:

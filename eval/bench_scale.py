@@ -90,8 +90,8 @@ def read_sample(folder: Path):
     except IndexMismatch:
         pass
     from rag.index import Manifest
-    from rag.index.meta import MetaStore
-    from rag.index.vectors import exact_vectors, load_vector_index
+    from rag.index.local.meta import MetaStore
+    from rag.index.local.vectors import exact_vectors, load_vector_index
 
     gen = folder / (folder / "CURRENT").read_text().strip()
     data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))

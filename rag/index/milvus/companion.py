@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..types import Document
-from .format import Manifest
-from .meta import DOC_COLS as _DOC_COLS, document_from_row, document_row
+from ...types import Document
+from ..manifest import Manifest
+from ..records import DOC_COLS as _DOC_COLS, document_from_row
 
 FILE = "milvus-store.sqlite"
 

@@ -21,8 +21,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..types import Chunk, Document
-from .format import SEGMENTS, IndexCorrupt, Manifest, damage_hint, read_manifest, read_pointer, commit_generation, new_generation, next_sequence, remove_debris
+from ...types import Chunk, Document
+from ..manifest import IndexCorrupt, Manifest
+from .format import (SEGMENTS, commit_generation, damage_hint, new_generation, next_sequence, read_manifest,
+                     read_pointer, remove_debris)
 from .integrity import MANIFEST, WRITING, describe_files, verify_files
 from .load import Index, deleted_paths
 from .segment import MergeSource, Segment, SegmentInfo, merge_segments, write_segment

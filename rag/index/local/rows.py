@@ -13,8 +13,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ..text.dates import in_range
-from ..types import Chunk
+from ...text.dates import in_range
+from ...types import Chunk
 from .arrays import load_array
 
 

@@ -1,4 +1,4 @@
-"""The on-disk format of an index: generations, the manifest, the metadata tables, the write lock.
+"""The on-disk format of the local (FAISS) store: generations, their manifests, ``CURRENT``.
 
 Layout of an index folder::
 
@@ -24,75 +24,19 @@ older than that one (lower sequence number), folders of builds that never finish
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from .integrity import MANIFEST, WRITING, json_digest
+from ..manifest import FORMAT_VERSION, IndexCorrupt, IndexMismatch, Manifest, rebuild_hint
+from .integrity import MANIFEST, WRITING
 
-FORMAT_VERSION = 6  # 2: checksums of every file, sequence numbers, alias paths; 3: ISO dates, lexical tokens
-# folded to Simplified; 4: row arrays, BM25 with a hashed vocabulary, documents counted (not listed) in the manifest;
-# 5: segments (BM25 as raw term frequencies, deletions per generation); 6: passages' page numbers, where each
-# document's date came from
 CURRENT = "CURRENT"
 SEGMENTS = "segments"
 _GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")
-
-
-class IndexNotFound(FileNotFoundError):
-    """No index at the given folder."""
-
-
-class IndexMismatch(RuntimeError):
-    """The index was built with another model, chunker or format than the one asked for."""
-
-
-class IndexCorrupt(RuntimeError):
-    """The live generation is unreadable or damaged."""
-
-
-@dataclass
-class Manifest:
-    model: dict
-    chunker: dict
-    lexical: str
-    index_type: str
-    documents: int = 0  # live documents (they are listed in each segment's meta.sqlite)
-    format_version: int = FORMAT_VERSION
-    created: str = ""
-    chunks: int = 0  # live passages
-    sequence: int = 0  # 1 for the first generation of a folder, one more for each later one
-    files: dict[str, dict] = field(default_factory=dict)  # path in the index folder -> bytes, xxh3_128
-    segments: list[dict] = field(default_factory=list)  # SegmentInfo of each live segment, in row order
-    total_len: int = 0  # BM25 tokens in the live passages
-
-    def to_json(self) -> str:
-        data = dict(self.__dict__)
-        data["digest"] = json_digest(data)
-        return json.dumps(data, ensure_ascii=False, indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Manifest":
-        """The manifest in ``text``; ValueError when it is not one this version wrote intact."""
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        digest = data.pop("digest", None)
-        if data.get("format_version") == FORMAT_VERSION and digest != json_digest(data):
-            raise ValueError("its content does not match its digest (it was changed after it was written)")
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-
-def rebuild_hint(folder: Path) -> str:
-    return (f"rebuild it: `rag ingest PATH... --index {folder} --rebuild` "
-            f"(or delete {folder} and ingest again)")
 
 
 def damage_hint(folder: Path) -> str:
@@ -143,26 +87,6 @@ def _check_types(m: Manifest) -> None:
                        ("segments", list), ("total_len", int)):
         if not isinstance(getattr(m, name), kind):
             raise TypeError(f"{name!r} is not a {kind.__name__}")
-
-
-def check_compatible(manifest: Manifest, folder: Path, model: dict | None = None,
-                     chunker: dict | None = None, lexical: str | None = None) -> None:
-    """Raise :class:`IndexMismatch` when the index cannot serve these settings."""
-    problems = []
-    if manifest.format_version != FORMAT_VERSION:
-        problems.append(f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}")
-    if model is not None:
-        for key in ("id", "dim", "query_prompt", "passage_prompt"):
-            if manifest.model.get(key) != model.get(key):
-                problems.append(f"model {key} is {manifest.model.get(key)!r} in the index "
-                                f"but {model.get(key)!r} now")
-    if chunker is not None and manifest.chunker != chunker:
-        problems.append(f"chunker settings {manifest.chunker} in the index but {chunker} now")
-    if lexical is not None and manifest.lexical != lexical:
-        problems.append(f"lexical tokenizer {manifest.lexical!r} in the index but {lexical!r} now")
-    if problems:
-        raise IndexMismatch(f"the index at {folder} does not match: " + "; ".join(problems)
-                            + ". Vectors are never mixed; " + rebuild_hint(folder) + ".")
 
 
 # ------------------------------------------------------------ generations
@@ -353,32 +277,3 @@ def remove_superseded(folder: Path, live: Path, below: int) -> None:
     for g in generation_dirs(folder):
         if g.name != live.name and not is_unfinished(g) and (s := sequence_of(g)) is not None and s < below:
             shutil.rmtree(g, ignore_errors=True)
-
-
-@contextmanager
-def write_lock(folder: Path, wait: bool = True, on_wait: Callable[[str], None] | None = None):
-    """One writer per index folder; readers never wait. ``on_wait`` hears why, when it must wait."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read(32).strip()
-            who = f"process {holder}" if holder.isdigit() else "another process"
-            if not wait:
-                raise RuntimeError(f"{who} is writing the index at {folder}; try again when it ends") from None
-            if on_wait is not None:
-                on_wait(f"waiting for {who}, which is writing the index at {folder} ...")
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fh.flush()
-            fcntl.flock(fh, fcntl.LOCK_UN)

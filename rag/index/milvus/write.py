@@ -1,7 +1,7 @@
 """Writing a Milvus-backed index: incremental ingest (upsert and delete by document) and removal.
 
 The ingest reads, diffs, prepares and reuses exactly as for the FAISS store (the stages of
-:mod:`rag.index.update`); what differs is the write. Only the passages of new or changed
+:mod:`rag.index.pipeline`); what differs is the write. Only the passages of new or changed
 documents are embedded and inserted; the passages of changed and removed documents are deleted;
 unchanged documents are not touched. One write:
 
@@ -25,15 +25,18 @@ from typing import Iterable
 
 import numpy as np
 
-from ..config import Settings
-from ..embed import Embedder, EmbeddingCache, embed_passages_cached
-from ..text import tokenize
-from ..types import Chunk, Document, IngestReport
-from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, write_lock
-from .meta import DOC_COLS
-from .milvus_local import Companion, document_row, path_in
-from .milvus_store import (CHUNK_FIELDS, MilvusIndex, MilvusUnavailable, chunk_entity, connect, create_collection,
-                           milvus_uri)
+from ...config import Settings
+from ...embed import Embedder, EmbeddingCache, embed_passages_cached
+from ...text import tokenize
+from ...types import Chunk, Document, IngestReport
+from ..lock import write_lock
+from ..manifest import IndexMismatch, Manifest, check_compatible
+from ..pipeline import (IngestPlan, check_paths, diff, no_progress, nothing_read, nothing_to_ingest, prepare, promote,
+                        read, rename_chunk, reuse_unchanged)
+from ..records import DOC_COLS, document_row
+from .companion import Companion, path_in
+from .store import (CHUNK_FIELDS, MilvusIndex, MilvusUnavailable, chunk_entity, connect, create_collection,
+                    milvus_uri)
 from .sparse import passage_weights
 
 BATCH = 512  # rows per insert or delete request
@@ -199,26 +202,24 @@ def open_existing(plan, model: dict, settings: Settings, rebuild: bool, rebuild_
 def ingest_milvus(paths, settings: Settings, embedder: Embedder, index_dir: Path | None = None,
                   rebuild: bool = False, progress=None, use_cache: bool = True,
                   rebuild_on_mismatch: bool = False, log=None) -> IngestReport:
-    """:func:`rag.index.update.ingest` for ``store = "milvus"``: the same stages and report."""
-    from . import update as u
-
+    """:func:`rag.index.ingest` for ``store = "milvus"``: the same stages and report."""
     t0 = time.perf_counter()
-    progress = progress or u._no_progress
+    progress = progress or no_progress
     log = log or (lambda msg: None)
-    plan = u.IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
-    u.check_paths(plan.paths)
+    plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
+    check_paths(plan.paths)
     model = embedder.fingerprint
     with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
         replace = open_existing(plan, model, settings, rebuild, rebuild_on_mismatch)
-        u.read(plan, settings, progress)
-        u.diff(plan)
-        if u.nothing_read(plan, rebuild):
+        read(plan, settings, progress)
+        diff(plan)
+        if nothing_read(plan, rebuild):
             plan.report.seconds = time.perf_counter() - t0
             return plan.report
-        u.prepare(plan, settings, progress)
+        prepare(plan, settings, progress)
         if plan.old is None and not plan.new and not plan.kept:
-            raise u._nothing_to_ingest(plan)
-        u.reuse_unchanged(plan)
+            raise nothing_to_ingest(plan)
+        reuse_unchanged(plan)
         fresh = [c for p in plan.new.values() for c in p.chunks]
         cache = EmbeddingCache(settings.cache_dir, model) if use_cache else None
         done = [0]
@@ -259,10 +260,8 @@ def ingest_milvus(paths, settings: Settings, embedder: Embedder, index_dir: Path
 
 
 def remove_milvus(doc_ids: list[str], settings: Settings, index_dir: Path | None = None, log=None) -> IngestReport:
-    """:func:`rag.index.update.remove_documents` for ``store = "milvus"``: a removed copy is
+    """:func:`rag.index.remove_documents` for ``store = "milvus"``: a removed copy is
     forgotten; a removed stored document hands its passages to its next copy."""
-    from .update import _promote, _rename_chunk
-
     t0 = time.perf_counter()
     folder = Path(index_dir or settings.index_dir)
     log = log or (lambda msg: None)
@@ -289,10 +288,10 @@ def remove_milvus(doc_ids: list[str], settings: Settings, index_dir: Path | None
                 continue
             leave.add(doc.doc_id)
             if keep:  # the next copy takes its place, with its passages and their vectors
-                heir = _promote(doc, keep[0])
+                heir = promote(doc, keep[0])
                 put.append(heir)
                 rows = old.rows_of_document(doc.doc_id)
-                add += [_rename_chunk(c, heir, old.documents) for c in old.chunks_at(rows)]
+                add += [rename_chunk(c, heir, old.documents) for c in old.chunks_at(rows)]
                 parts.append(old.vectors_of(rows))
         vectors = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
         try:

@@ -34,7 +34,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import xxhash
 
-from ..text import check_scheme, tokenize
+from ...text import check_scheme, tokenize
 from .arrays import load_array
 
 ARRAYS = ("data", "indices", "indptr")

@@ -1,33 +1,30 @@
-"""The ingest pipeline: files on disk -> a new index generation, as named stages over a plan.
+"""The ingest pipeline, whichever store it writes: files on disk -> what to write, as named stages
+over a plan.
 
-    read -> diff with the index -> prepare -> reuse or embed -> write
+    read -> diff with the index -> prepare -> reuse or embed -> write (the store's own)
 
-Re-ingest is incremental: a document whose text is unchanged keeps its chunks and vectors
-where they are (in their segment), new and changed documents go into a new segment, and the
-old copies of changed or removed ones are marked deleted (:mod:`.build`); 
-files that disappeared from an ingested folder leave the index, and identical documents are
-stored once (the others are kept as aliases). Bad files and paths are reported and skipped,
-the rest is ingested; nothing readable at all is an error, never an empty index.
+Re-ingest is incremental: a document whose text is unchanged keeps its chunks and vectors, new
+and changed documents are embedded, and the old copies of changed or removed ones leave (how
+each store writes that: :mod:`.local.write`, :mod:`.milvus.write`); files that disappeared from
+an ingested folder leave the index, and identical documents are stored once (the others are
+kept as aliases). Bad files and paths are reported and skipped, the rest is ingested; nothing
+readable at all is an error, never an empty index.
 It lives here, not in :mod:`rag.ingest`, because it drives the embedder and writes the index.
 """
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
 from ..config import Settings
-from ..embed import Embedder, EmbeddingCache, combined_precision, embed_passages_cached
+from ..embed import Embedder, EmbeddingCache, embed_passages_cached
 from ..ingest import Prepared, RawDocument, counter, iter_files, prepare_document, read_path
 from ..types import Chunk, Document, IngestReport, Skipped
-from .build import WritePolicy, commit_changes, compact, write_generation
-from .format import IndexCorrupt, IndexMismatch, Manifest, check_compatible, live_generation, write_lock
-from .load import Index
-from .stores import check_store
+from .protocol import Store
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 Log = Callable[[str], None]
@@ -37,7 +34,7 @@ class NothingToIngest(ValueError):
     """No document could be read from the paths given; the index was left as it was."""
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
@@ -55,7 +52,7 @@ class IngestPlan:
 
     folder: Path
     paths: list[Path]
-    old: Index | None = None  # the live index, when there is one to add to
+    old: Store | None = None  # the live index, when there is one to add to
     previous: Path | None = None  # the live generation the new one replaces (None: there is none)
     aliases_changed: bool = False  # a copy of a kept document is gone
     raws: list[RawDocument] = field(default_factory=list)  # documents read
@@ -68,35 +65,6 @@ class IngestPlan:
 
     def __post_init__(self) -> None:
         self.roots = [r for p in self.paths if os.path.exists(p) and (r := _resolve(p)) is not None]
-
-
-# ------------------------------------------------------------ the stages
-def open_existing(plan: IngestPlan, model: dict, settings: Settings, rebuild: bool,
-                  rebuild_on_mismatch: bool, log: Log) -> None:
-    """The live index to add to (none when rebuilding, or when it mismatches and may be rebuilt).
-
-    A lost ``CURRENT`` is recovered first, so the documents of the newest complete generation
-    are carried over, never dropped. A damaged index (a file that fails its checksum, as search
-    checks) is refused unless rebuilding: nothing is committed on top of the damage."""
-    try:
-        plan.previous, recovered = live_generation(plan.folder)
-    except IndexCorrupt:
-        if rebuild:  # a fresh start; the unreadable folders stay where they are
-            return
-        raise
-    if plan.previous is None or rebuild:
-        return
-    try:
-        old = Index.load(plan.folder, vectors=False)  # every checksum: never write on top of damage
-        check_compatible(old.manifest, plan.folder, model, settings.chunker.to_dict(), settings.lexical_tokenizer)
-    except IndexMismatch as exc:
-        if not rebuild_on_mismatch:
-            raise
-        plan.report.rebuilt = str(exc).split(". Vectors")[0]
-        return
-    if recovered:
-        log(f"rag: {recovered}")
-    plan.old = old
 
 
 def read(plan: IngestPlan, settings: Settings, progress: Progress) -> None:
@@ -176,6 +144,8 @@ def diff(plan: IngestPlan) -> None:
             if doc.aliases:
                 plan.aliases_changed |= _forget_aliases_under(doc, plan.roots, seen_ids)
             plan.kept[doc_id] = doc
+
+
 
 
 _NO_COPIES = ((), ())
@@ -285,65 +255,6 @@ def rewritten(plan: IngestPlan) -> list[str]:
     return out
 
 
-def copy_documents(old: Index, docs: list[tuple[str, Document]]) -> tuple[list[Chunk], np.ndarray]:
-    """The passages and stored vectors of documents already in ``old`` (stored id, new record),
-    renamed when the record's id differs (a copy promoted in place of a removed original)."""
-    chunks: list[Chunk] = []
-    parts = [np.zeros((0, int(old.manifest.model.get("dim") or 0)), np.float32)]
-    for stored_id, doc in docs:
-        rows = old.rows_of_document(stored_id)
-        before = old.documents[stored_id] if doc.doc_id != stored_id else None
-        chunks.extend(_rename_chunk(c, doc, {stored_id: before}) if before is not None else c
-                      for c in old.chunks_at(rows))
-        parts.append(old.vectors_of(rows))
-    return chunks, np.concatenate(parts)
-
-
-def write(plan: IngestPlan, settings: Settings, model: dict, chunks: list[Chunk], vectors: np.ndarray,
-          progress: Progress) -> None:
-    """Write the new segment (or, without an index to add to, the whole index) and make it live."""
-    model = {**model, "precision": held_precision(plan, model.get("precision"))}
-    manifest = Manifest(
-        model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
-        index_type=settings.index_type,
-    )
-    progress("write", 0, 1)
-    added = [p.document for p in plan.new.values()]
-    if plan.old is None:
-        write_generation(plan.folder, manifest, added, chunks, vectors, settings.lexical_tokenizer, plan.previous,
-                         settings.flat_max_passages)
-        n_docs, n_chunks = len(added), len(chunks)
-    else:
-        again = rewritten(plan)
-        full = []
-        for d in again:  # the stored record has the text; the kept one the copies (and, read again, the rest)
-            doc = plan.old.documents[d]
-            k = plan.kept[d]
-            base = k if plan.stored[d][0] == "record" else doc
-            full.append((d, Document(d, doc.text, base.title, base.source, base.date, base.path, base.format,
-                                     base.fingerprint, list(k.aliases), dict(k.alias_paths), base.date_source)))
-        copied, copied_vecs = copy_documents(plan.old, full)
-        stay = set(plan.kept) - set(again)
-        delete = {d for d in plan.stored if d not in stay}
-        gen = commit_changes(plan.folder, plan.old, manifest, [doc for _, doc in full] + added, copied + chunks,
-                             np.concatenate([copied_vecs, vectors]), delete, WritePolicy.of(settings))
-        m = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
-        n_docs, n_chunks = m.documents, m.chunks
-    progress("write", 1, 1)
-    plan.report.documents, plan.report.chunks = n_docs, n_chunks
-
-
-def held_precision(plan: IngestPlan, new: str | None) -> str | None:
-    """The precisions of the vectors the new generation holds: those carried over from the old
-    one, and ``new`` if anything was embedded now (``"bf16+int8"`` for a mix)."""
-    kept = plan.old.manifest.model.get("precision") if plan.old is not None and (plan.kept or plan.unlisted) \
-        else None
-    fresh = any(p.chunks for p in plan.new.values())
-    if not fresh or not new:
-        return kept or new
-    return combined_precision(kept, new)
-
-
 def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
     """Whether to stop before writing: nothing was read. With an index to keep and nothing
     removed from it, there is nothing to write; without one (or when rebuilding) it is an
@@ -356,10 +267,10 @@ def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
         return True
     if plan.old is not None:
         return False  # files left an ingested folder: their documents leave the index
-    raise _nothing_to_ingest(plan)
+    raise nothing_to_ingest(plan)
 
 
-def _nothing_to_ingest(plan: IngestPlan) -> NothingToIngest:
+def nothing_to_ingest(plan: IngestPlan) -> NothingToIngest:
     skipped = plan.report.skipped
     listing = "".join(f"\n  {s.path}: {s.reason}" for s in skipped[:20])
     more = f"\n  ... and {len(skipped) - 20} more" if len(skipped) > 20 else ""
@@ -368,7 +279,6 @@ def _nothing_to_ingest(plan: IngestPlan) -> NothingToIngest:
                            + (f" ({len(skipped)} skipped):" + listing + more if skipped else ""))
 
 
-# ------------------------------------------------------------ the pipeline
 def check_paths(paths: list[Path]) -> None:
     """At least one of ``paths`` must exist: a batch of only missing paths is an error, not an
     empty index. (Missing paths among others are skipped by name.)"""
@@ -380,123 +290,7 @@ def check_paths(paths: list[Path]) -> None:
             for p in paths))
 
 
-def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
-           index_dir: Path | None = None, rebuild: bool = False,
-           progress: Progress | None = None, use_cache: bool = True,
-           rebuild_on_mismatch: bool = False, log: Log | None = None) -> IngestReport:
-    """Add or refresh ``paths`` in the index and return what happened.
-
-    An index built with another model or chunker raises :class:`IndexMismatch`, or, with
-    ``rebuild_on_mismatch``, is rebuilt from ``paths`` (``report.rebuilt`` says why). Paths
-    that cannot be read are in ``report.skipped``; when none of them exists, or nothing at all
-    could be read and there is no index to keep, the index is left alone and an error raised.
-    ``log`` hears about waiting for another writer and about a recovered ``CURRENT``.
-    With ``settings.store == "milvus"`` the index is a Milvus collection (:mod:`.milvus_write`).
-    """
-    if check_store(settings) == "milvus":
-        from .milvus_write import ingest_milvus
-
-        return ingest_milvus(paths, settings, embedder, index_dir, rebuild, progress, use_cache,
-                             rebuild_on_mismatch, log)
-    t0 = time.perf_counter()
-    progress = progress or _no_progress
-    log = log or (lambda msg: None)
-    plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
-    check_paths(plan.paths)
-    model = embedder.fingerprint
-    with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        open_existing(plan, model, settings, rebuild, rebuild_on_mismatch, log)
-        read(plan, settings, progress)
-        diff(plan)
-        if nothing_read(plan, rebuild):
-            plan.report.seconds = time.perf_counter() - t0
-            return plan.report
-        prepare(plan, settings, progress)
-        if plan.old is None and not plan.new and not plan.kept:
-            raise _nothing_to_ingest(plan)
-        reuse_unchanged(plan)
-        cache = EmbeddingCache(settings.cache_dir, model) if use_cache else None
-        try:
-            chunks, vectors = embed(plan, embedder, cache, progress)
-        finally:
-            if cache is not None:
-                cache.close()
-        write(plan, settings, model, chunks, vectors, progress)
-    plan.report.seconds = time.perf_counter() - t0
-    return plan.report
-
-
-def remove_documents(doc_ids: list[str], settings: Settings, index_dir: Path | None = None,
-                     log: Log | None = None) -> IngestReport:
-    """Remove documents (by id) from the index; their vectors leave with them.
-
-    A document stored once for several identical files answers to each of their ids: removing a
-    copy forgets that copy; removing the stored one hands its passages to the next copy."""
-    if check_store(settings) == "milvus":
-        from .milvus_write import remove_milvus
-
-        return remove_milvus(doc_ids, settings, index_dir, log)
-    t0 = time.perf_counter()
-    folder = Path(index_dir or settings.index_dir)
-    report = IngestReport()
-    log = log or (lambda msg: None)
-    with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
-        if old.recovered:
-            log(f"rag: {old.recovered}")
-        gone = set(doc_ids)
-        owners: dict[str, Document] = {}  # stored id -> the document, for each id named
-        unknown = []
-        for doc_id in sorted(gone):
-            doc = old.owner(doc_id)
-            if doc is None:
-                unknown.append(doc_id)
-            else:
-                owners[doc.doc_id] = doc
-        if unknown:
-            raise KeyError(f"not in the index: {', '.join(unknown)}")
-        again: list[tuple[str, Document]] = []  # stored id -> the record that takes its place
-        for doc in owners.values():
-            keep = [a for a in doc.aliases if a not in gone]
-            doc.alias_paths = {a: p for a, p in doc.alias_paths.items() if a in keep}
-            doc.aliases = keep
-            if doc.doc_id not in gone:
-                again.append((doc.doc_id, doc))  # a copy of it is gone: its record changes
-            elif keep:
-                again.append((doc.doc_id, _promote(doc, keep[0])))
-        chunks, vectors = copy_documents(old, again)
-        m = old.manifest
-        manifest = Manifest(model=m.model, chunker=m.chunker, lexical=m.lexical, index_type=settings.index_type)
-        gen = commit_changes(folder, old, manifest, [d for _, d in again], chunks, vectors, set(owners),
-                             WritePolicy.of(settings))
-        report.removed = sorted(gone)
-        done = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
-    report.documents, report.chunks = done.documents, done.chunks
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-def compact_index(settings: Settings, index_dir: Path | None = None, log: Log | None = None) -> IngestReport:
-    """Merge every segment of the index into one, leaving deleted passages behind (``rag
-    compact``); nothing is embedded again. ``report.seconds`` says how long it took."""
-    if check_store(settings) == "milvus":
-        raise ValueError("`rag compact` is for the FAISS store; a Milvus collection compacts itself")
-    t0 = time.perf_counter()
-    folder = Path(index_dir or settings.index_dir)
-    log = log or (lambda msg: None)
-    report = IngestReport()
-    with write_lock(folder, on_wait=lambda msg: log(f"rag: {msg}")):
-        old = Index.load(folder, vectors=False)  # every checksum: never write on top of damage
-        if old.recovered:
-            log(f"rag: {old.recovered}")
-        compact(folder, old, WritePolicy.of(settings))
-    done = Index.load(folder, verify=False, vectors=False)
-    report.documents, report.chunks = len(done.documents), len(done)
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-def _promote(doc: Document, heir_id: str) -> Document:
+def promote(doc: Document, heir_id: str) -> Document:
     """The copy ``heir_id`` of ``doc`` as the stored document (same text, its own id and file)."""
     path = doc.alias_paths.pop(heir_id, "") or ""
     title = doc.title
@@ -506,7 +300,7 @@ def _promote(doc: Document, heir_id: str) -> Document:
                     [a for a in doc.aliases if a != heir_id], doc.alias_paths, doc.date_source)
 
 
-def _rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Document]) -> Chunk:
+def rename_chunk(chunk: Chunk, heir: Document | None, old_docs: dict[str, Document]) -> Chunk:
     if heir is None:
         return chunk
     before = old_docs[chunk.doc_id]

@@ -21,13 +21,14 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from ..types import Chunk, Document
+from ...types import Chunk, Document
+from ..manifest import IndexCorrupt, IndexMismatch, IndexNotFound, Manifest
+from ..records import date_summary
 from .arrays import load_array
 from .bm25 import LexicalIndex, Part
-from .format import (SEGMENTS, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, damage_hint, live_generation,
-                     read_manifest, read_pointer)
+from .format import SEGMENTS, damage_hint, live_generation, read_manifest, read_pointer
 from .integrity import verify_files
-from .meta import Chunks, Documents, date_summary
+from .meta import Chunks, Documents
 from .segment import Segment, SegmentInfo
 from .vectors import search_rescored
 
@@ -91,7 +92,9 @@ def _listed(row: tuple) -> Document:
 
 
 class Index:
-    """A loaded, read-only generation of the index."""
+    """A loaded, read-only generation of the index (a :class:`rag.index.protocol.Store`)."""
+
+    native_filters = False  # dense() and lexical() take the allowed rows (rows_matching), not Filters
 
     def __init__(self, folder: Path, generation: Path, manifest: Manifest, live: list[Live], recovered: str = ""):
         self.folder = folder

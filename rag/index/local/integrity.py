@@ -2,11 +2,10 @@
 
 Every file a build writes (metadata, vectors, BM25 arrays) is hashed with xxh3-128 as it is
 committed; opening the index hashes them again and refuses a generation whose bytes changed,
-naming the file. The manifest carries a digest of its own content too.
+naming the file. The manifest carries a digest of its own content too (:func:`rag.index.manifest.json_digest`).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import xxhash
@@ -24,12 +23,6 @@ def file_digest(path: Path) -> str:
         for block in iter(lambda: fh.read(_BLOCK), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def json_digest(data: dict) -> str:
-    """xxh3-128 of a JSON object in one canonical spelling (sorted keys, no spaces)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
 def generation_files(gen: Path) -> list[Path]:

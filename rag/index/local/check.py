@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..lock import write_lock
+from ..manifest import IndexCorrupt, IndexMismatch
 from .arrays import load_array
-from .format import (CURRENT, SEGMENTS, IndexCorrupt, IndexMismatch, generation_dirs, is_unfinished,
-                     live_generation, read_manifest, read_pointer, sequence_of, write_lock, write_pointer)
+from .format import (CURRENT, SEGMENTS, generation_dirs, is_unfinished, live_generation, read_manifest, read_pointer,
+                     sequence_of, write_pointer)
 from .integrity import MANIFEST, WRITING, generation_files, verify_files
 from .segment import SegmentInfo
 

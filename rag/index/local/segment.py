@@ -31,12 +31,13 @@ from typing import Sequence
 
 import numpy as np
 
-from ..types import Chunk, Document
+from ...types import Chunk, Document
+from ..records import DOC_COLS
 from .arrays import load_array
 from .bm25 import TermFrequencies
 from .format import READ_ERRORS, SEGMENTS, named_dirs, unreadable
 from .integrity import WRITING, describe_files
-from .meta import DOC_COLS, CHUNK_COLS, MetaStore, create_indexes, create_tables, write_metadata
+from .meta import CHUNK_COLS, MetaStore, create_indexes, create_tables, write_metadata
 from .rows import RowTable
 from .vectors import LOSSY, build_vector_index, exact_vectors, load_vector_index, resolve_index_type, save_vector_index
 

@@ -16,12 +16,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..types import Chunk, Document
+from ...types import Chunk, Document
+from ..records import DOC_COLS, document_from_row, document_row
 
 CHUNK_COLS = ("chunk_id", "doc_id", "text", "title", "section", "author", "date", "source",
               "kind", "start", "end", "planted", "page")
-DOC_COLS = ("doc_id", "text", "title", "source", "date", "path", "format", "fingerprint", "aliases",
-            "alias_paths", "date_source")
 _BATCH = 500  # rows per SELECT ... IN (...): under SQLite's parameter limit
 
 
@@ -66,20 +65,6 @@ def write_metadata(path: Path, documents: Iterable[Document], chunks: Iterable[C
         create_indexes(db)
     finally:
         db.close()
-
-
-def document_row(d: Document) -> tuple:
-    """The values of ``DOC_COLS`` for ``d``."""
-    return (d.doc_id, d.text, d.title, d.source, d.date, d.path, d.format, d.fingerprint,
-            json.dumps(d.aliases, ensure_ascii=False), json.dumps(d.alias_paths, ensure_ascii=False), d.date_source)
-
-
-def document_from_row(row) -> Document:
-    """A :class:`Document` from a row of ``DOC_COLS``."""
-    v = dict(zip(DOC_COLS, row))
-    v["aliases"], v["alias_paths"] = json.loads(v["aliases"] or "[]"), json.loads(v["alias_paths"] or "{}")
-    v["date_source"] = v["date_source"] or ""
-    return Document(**v)
 
 
 def _chunk(row) -> Chunk:
@@ -220,21 +205,6 @@ class MetaStore:
             if aliases:
                 out.update(r[0] for r in self._rows(f"SELECT pos FROM aliases WHERE alias IN ({marks})", part))
         return out
-
-
-def date_summary(documents: Iterable[Document]) -> dict:
-    """How many documents carry a date, where their dates came from, and the range they span
-    (what `rag info` shows)."""
-    dated, sources = [], {}
-    undated = 0
-    for d in documents:
-        if d.date:
-            dated.append(d.date)
-            sources[d.date_source or "unknown"] = sources.get(d.date_source or "unknown", 0) + 1
-        else:
-            undated += 1
-    return {"dated": len(dated), "undated": undated, "earliest": min(dated, default=""),
-            "latest": max(dated, default=""), "from": dict(sorted(sources.items()))}
 
 
 class Documents(Mapping):

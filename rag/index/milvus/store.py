@@ -6,7 +6,7 @@ ending ``.db`` opens Lite there; ``http://host:19530`` a Milvus standalone or cl
 Lite serves one process per database: a second fails (say so, with the way out: serve it).
 
 Rows are numbered 0..n-1 in primary-key order, from the local file's list of passages taken at
-open (:mod:`rag.index.milvus_local`); a hit whose key that list lacks (written after the open,
+open (:mod:`rag.index.milvus.companion`); a hit whose key that list lacks (written after the open,
 or left by a writer that was killed) is dropped. Filters (documents, sources, dates) run in
 Milvus as expressions; BM25 runs in Milvus as sparse vectors (:mod:`rag.index.sparse`).
 """
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Settings, SettingsError
-from ..text.dates import in_range
-from ..types import Chunk, Document
-from .format import IndexCorrupt, IndexNotFound, Manifest
-from .meta import date_summary
-from .milvus_local import Companion, path_in
+from ...config import Settings, SettingsError
+from ...text.dates import in_range
+from ...types import Chunk, Document
+from ..manifest import IndexCorrupt, IndexNotFound, Manifest
+from ..records import date_summary
+from .companion import Companion, path_in
 from .sparse import idf as bm25_idf
 from .sparse import query_weights
 
@@ -244,7 +244,7 @@ class MilvusIndex:
             if present:
                 client.load_collection(collection)
                 if is_lite(uri):  # this process owns an embedded database: seal rows a writer left
-                    client.flush(collection)  # unsealed (a no-op when none; see milvus_write.commit)
+                    client.flush(collection)  # unsealed (a no-op when none; see rag.index.milvus.write.commit)
         except MilvusException as exc:
             companion.close()
             raise MilvusUnavailable(_unavailable(uri, exc)) from exc
