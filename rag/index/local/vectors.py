@@ -15,7 +15,7 @@ Types (``index_type``):
 On the crud-news sample's real vectors and questions, recall@10 against exact search after
 re-scoring: hnswsq8 0.988 (M 32, efSearch 256); ivfsq8 0.92 with 1/8 of the lists probed and
 0.99 only with half of them (e5 vectors crowd into one narrow cone, which an inverted file
-partitions badly). Hence hnswsq8 for ``auto`` (eval/README.md, "Scale").
+partitions badly). Hence hnswsq8 for ``auto`` (docs/decisions.md).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _nlist(n: int) -> int:
 
 
 def _nprobe(nlist: int) -> int:
-    """Lists searched: 1/16 of them, at least 16 (recall@10 >= 0.98 after re-scoring; eval/README.md)."""
+    """Lists searched: 1/16 of them, at least 16 (recall@10 >= 0.98 after re-scoring; docs/decisions.md)."""
     return min(nlist, max(16, nlist // 16))
 
 

@@ -1,4 +1,4 @@
-"""The DRCD refusal sets of eval/README.md ("Refusals and windows retuned on DRCD"), as made for it
+"""The DRCD refusal sets of docs/decisions.md ("Refusals and windows retuned on DRCD"), as made for it
 (/tmp/w12 there): 150 DRCD questions (seed 1) of paragraphs the seeded 300-question sample does not
 use, asked of the corpus without their paragraphs, and the off-topic questions of rag.train.selector."""
 import json, random, sys
