@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -228,9 +228,10 @@ def reuse_unchanged(plan: IngestPlan) -> None:
             (plan.report.updated if prev is not None else plan.report.added).append(doc_id)
 
 
-def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
+def embed(plan: IngestPlan, settings: Settings, embedder: Embedder, use_cache: bool,
           progress: Progress) -> tuple[list[Chunk], np.ndarray]:
-    """The chunks of the new documents with their vectors, embedded through the cache."""
+    """The chunks of the new documents with their vectors, embedded through the embedding cache
+    (none without ``use_cache``)."""
     fresh = [c for p in plan.new.values() for c in p.chunks]
     done = [0]
 
@@ -238,9 +239,14 @@ def embed(plan: IngestPlan, embedder: Embedder, cache: EmbeddingCache | None,
         done[0] += n
         progress("embed", done[0], len(fresh))
 
-    before = embedder.calls
-    vectors = embed_passages_cached(embedder, [c.embed_text() for c in fresh], cache, tick)
-    plan.report.embedded = embedder.calls - before
+    cache = EmbeddingCache(settings.cache_dir, embedder.fingerprint) if use_cache else None
+    try:
+        before = embedder.calls
+        vectors = embed_passages_cached(embedder, [c.embed_text() for c in fresh], cache, tick)
+        plan.report.embedded = embedder.calls - before
+    finally:
+        if cache is not None:
+            cache.close()
     return fresh, np.asarray(vectors, np.float32).reshape(len(fresh), embedder.dim)
 
 
@@ -253,6 +259,20 @@ def rewritten(plan: IngestPlan) -> list[str]:
         if before is not None and before != (_record(doc) if kind == "record" else _copies(doc)):
             out.append(d)
     return out
+
+
+def plan_changes(plan: IngestPlan, settings: Settings, progress: Progress, rebuild: bool) -> bool:
+    """The stages between opening the live index and embedding: read, diff, prepare, reuse.
+    False when there is nothing to write (:func:`nothing_read`)."""
+    read(plan, settings, progress)
+    diff(plan)
+    if nothing_read(plan, rebuild):
+        return False
+    prepare(plan, settings, progress)
+    if plan.old is None and not plan.new and not plan.kept:
+        raise nothing_to_ingest(plan)
+    reuse_unchanged(plan)
+    return True
 
 
 def nothing_read(plan: IngestPlan, rebuild: bool) -> bool:
@@ -277,6 +297,14 @@ def nothing_to_ingest(plan: IngestPlan) -> NothingToIngest:
     return NothingToIngest(f"nothing to ingest: no document could be read from {', '.join(map(str, plan.paths))}"
                            + (f"; the index at {plan.folder} is unchanged" if plan.previous else "")
                            + (f" ({len(skipped)} skipped):" + listing + more if skipped else ""))
+
+
+def new_plan(paths: Iterable[str | Path], settings: Settings, index_dir: Path | None) -> IngestPlan:
+    """The plan of an ingest of ``paths`` into ``index_dir`` (default: the settings'); at least one
+    of the paths must exist (:func:`check_paths`)."""
+    plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
+    check_paths(plan.paths)
+    return plan
 
 
 def check_paths(paths: list[Path]) -> None:

@@ -14,12 +14,11 @@ from typing import Iterable
 import numpy as np
 
 from ...config import Settings
-from ...embed import Embedder, EmbeddingCache, combined_precision
+from ...embed import Embedder, combined_precision
 from ...types import Chunk, Document, IngestReport
 from ..lock import write_lock
 from ..manifest import IndexCorrupt, IndexMismatch, Manifest, check_compatible
-from ..pipeline import (IngestPlan, Log, Progress, check_paths, diff, embed, no_progress,
-                        nothing_read, nothing_to_ingest, prepare, promote, read, rename_chunk, reuse_unchanged,
+from ..pipeline import (IngestPlan, Log, Progress, embed, new_plan, no_progress, plan_changes, promote, rename_chunk,
                         rewritten)
 from .build import WritePolicy, commit_changes, compact, write_generation
 from .format import live_generation
@@ -119,28 +118,15 @@ def ingest(paths: Iterable[str | Path], settings: Settings, embedder: Embedder,
            rebuild_on_mismatch: bool = False, log: Log | None = None) -> IngestReport:
     """:func:`rag.index.ingest` for the local store."""
     t0 = time.perf_counter()
-    progress = progress or no_progress
-    log = log or (lambda msg: None)
-    plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
-    check_paths(plan.paths)
+    plan = new_plan(paths, settings, index_dir)
+    progress, log = progress or no_progress, log or (lambda msg: None)
     model = embedder.fingerprint
     with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
         open_existing(plan, model, settings, rebuild, rebuild_on_mismatch, log)
-        read(plan, settings, progress)
-        diff(plan)
-        if nothing_read(plan, rebuild):
+        if not plan_changes(plan, settings, progress, rebuild):
             plan.report.seconds = time.perf_counter() - t0
             return plan.report
-        prepare(plan, settings, progress)
-        if plan.old is None and not plan.new and not plan.kept:
-            raise nothing_to_ingest(plan)
-        reuse_unchanged(plan)
-        cache = EmbeddingCache(settings.cache_dir, model) if use_cache else None
-        try:
-            chunks, vectors = embed(plan, embedder, cache, progress)
-        finally:
-            if cache is not None:
-                cache.close()
+        chunks, vectors = embed(plan, settings, embedder, use_cache, progress)
         write(plan, settings, model, chunks, vectors, progress)
     plan.report.seconds = time.perf_counter() - t0
     return plan.report

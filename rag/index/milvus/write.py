@@ -26,13 +26,12 @@ from typing import Iterable
 import numpy as np
 
 from ...config import Settings
-from ...embed import Embedder, EmbeddingCache, embed_passages_cached
+from ...embed import Embedder
 from ...text import tokenize
 from ...types import Chunk, Document, IngestReport
 from ..lock import write_lock
 from ..manifest import IndexMismatch, Manifest, check_compatible
-from ..pipeline import (IngestPlan, check_paths, diff, no_progress, nothing_read, nothing_to_ingest, prepare, promote,
-                        read, rename_chunk, reuse_unchanged)
+from ..pipeline import embed, new_plan, no_progress, plan_changes, promote, rename_chunk
 from ..records import DOC_COLS, document_row
 from .companion import Companion, path_in
 from .store import (CHUNK_FIELDS, MilvusIndex, MilvusUnavailable, chunk_entity, connect, create_collection,
@@ -204,37 +203,15 @@ def ingest_milvus(paths, settings: Settings, embedder: Embedder, index_dir: Path
                   rebuild_on_mismatch: bool = False, log=None) -> IngestReport:
     """:func:`rag.index.ingest` for ``store = "milvus"``: the same stages and report."""
     t0 = time.perf_counter()
-    progress = progress or no_progress
-    log = log or (lambda msg: None)
-    plan = IngestPlan(Path(index_dir or settings.index_dir), [Path(p) for p in paths])
-    check_paths(plan.paths)
+    plan = new_plan(paths, settings, index_dir)
+    progress, log = progress or no_progress, log or (lambda msg: None)
     model = embedder.fingerprint
     with write_lock(plan.folder, on_wait=lambda msg: log(f"rag: {msg}")):
         replace = open_existing(plan, model, settings, rebuild, rebuild_on_mismatch)
-        read(plan, settings, progress)
-        diff(plan)
-        if nothing_read(plan, rebuild):
+        if not plan_changes(plan, settings, progress, rebuild):
             plan.report.seconds = time.perf_counter() - t0
             return plan.report
-        prepare(plan, settings, progress)
-        if plan.old is None and not plan.new and not plan.kept:
-            raise nothing_to_ingest(plan)
-        reuse_unchanged(plan)
-        fresh = [c for p in plan.new.values() for c in p.chunks]
-        cache = EmbeddingCache(settings.cache_dir, model) if use_cache else None
-        done = [0]
-
-        def tick(n: int) -> None:
-            done[0] += n
-            progress("embed", done[0], len(fresh))
-
-        try:
-            before = embedder.calls
-            vectors = embed_passages_cached(embedder, [c.embed_text() for c in fresh], cache, tick)
-            plan.report.embedded = embedder.calls - before
-        finally:
-            if cache is not None:
-                cache.close()
+        fresh, vectors = embed(plan, settings, embedder, use_cache, progress)
         manifest = Manifest(model=model, chunker=settings.chunker.to_dict(), lexical=settings.lexical_tokenizer,
                             index_type=settings.index_type)
         if plan.old is not None:
