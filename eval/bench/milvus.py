@@ -1,9 +1,9 @@
 """Milvus as the store against the FAISS store: the same questions, the same retriever, the same
 passages and vectors; quality (MRR@10, hit@k) and latency, interleaved question by question.
 
-    python eval/bench_milvus.py eval/datasets/cmrc2018/questions_dev.jsonl \
+    python eval/bench/milvus.py eval/datasets/cmrc2018/questions_dev.jsonl \
         --corpus eval/datasets/cmrc2018/corpus.jsonl --report eval/reports/milvus/cmrc2018
-    python eval/bench_milvus.py ../shared/benchmarks/crud-news/questions_dev.jsonl \
+    python eval/bench/milvus.py ../shared/benchmarks/crud-news/questions_dev.jsonl \
         --corpus ../shared/benchmarks/crud-news/corpus.jsonl --sample-docs 2000 --report eval/reports/milvus/crud-news
 
 The FAISS index is the one `rag eval` keeps for the corpus (built through the embedding cache when
@@ -39,10 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rag.config import load_settings  # noqa: E402
 from rag.embed import load_embedder  # noqa: E402
+from rag.embed.cpu import cpu_flags, describe  # noqa: E402
 from rag.evals.build import eval_index_dir, prepare_corpus, twin_map  # noqa: E402
 from rag.evals.questions import load_questions  # noqa: E402
 from rag.evals.runs import QuestionResult, is_relevant, machine, ranked  # noqa: E402
@@ -217,7 +218,7 @@ def main(argv=None) -> int:
         ms_ = sorted(r.seconds * 1000 for r in res)
         rows[name] = {**{m: round(statistics.fmean(p[m] for p in per_q), 4) for m in per_q[0]},
                       "p50_ms": round(ms_[len(ms_) // 2], 1), "p95_ms": round(ms_[int(len(ms_) * 0.95)], 1)}
-    out = {"machine": machine(), "cpu_flags": _flags(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+    out = {"machine": machine(), "cpu_flags": describe(cpu_flags()), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
            "load_before": load_before, "load_after": os.getloadavg(),
            "questions": args.questions, "n_questions": len(questions), "corpus": [str(c) for c in corpus],
            "sample": note, "passages": len(faiss_ret.index), "faiss_index": str(faiss_dir),
@@ -229,15 +230,6 @@ def main(argv=None) -> int:
     (folder / "summary.md").write_text(summary(out), encoding="utf-8")
     print(summary(out))
     return 0
-
-
-def _flags() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
-    except OSError:
-        return ""
-    return " ".join(f for f in flags if f.startswith(("avx", "amx")) or f in ("fma", "f16c"))
 
 
 def _version(name: str) -> str:

@@ -2,8 +2,8 @@
 and the index loaded, one warm-up round), p50/p95 per round, and the share of the two parts issue 20
 added: the detail checks (:func:`rag.answering.details.ground`) and the answer judge (when on).
 
-    python eval/bench_answer_latency.py QUESTIONS.jsonl [...] --corpus corpus/ --rounds 3 --out REPORT.json
-    python eval/bench_answer_latency.py QUESTIONS.jsonl --index ~/.cache/bulletin-rag/eval-indexes/<set> ...
+    python eval/bench/answer_latency.py QUESTIONS.jsonl [...] --corpus corpus/ --rounds 3 --out REPORT.json
+    python eval/bench/answer_latency.py QUESTIONS.jsonl --index ~/.cache/bulletin-rag/eval-indexes/<set> ...
 
 Run it from two checkouts in turn (the code before and after a change) on the same machine and
 minute, and compare; the CPU's flags and the load are printed beside the figures.
@@ -18,18 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
-
-
-def cpu_flags() -> str:
-    try:
-        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
-    except (OSError, StopIteration):
-        return "?"
-    keep = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "avx_vnni")
-    return " ".join(f for f in keep if f in flags)
 
 
 class Timer:
@@ -61,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.answering import Assistant
     from rag.config import load_settings
+    from rag.embed.cpu import cpu_flags, describe
 
     questions = []
     for path in args.questions:
@@ -105,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                        "load": round(os.getloadavg()[0], 2)})
         print(json.dumps(rounds[-1]), flush=True)
     report = {"commit": os.popen("git rev-parse --short HEAD").read().strip(), "cpu": platform.processor() or "",
-              "flags": cpu_flags(), "questions": len(questions), "judge": bool(args.judge), "rounds": rounds}
+              "flags": describe(cpu_flags()), "questions": len(questions), "judge": bool(args.judge), "rounds": rounds}
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "rounds"}))

@@ -1,7 +1,7 @@
 """Ingest throughput, index size, RAM, question embedding and search latency: bulletin-rag
 against the naive LangChain recipe on the same model, in the same run, on the same machine.
 
-    .venv/bin/python eval/bench_ingest.py --corpus ../shared/benchmarks/crud-news/corpus.jsonl \
+    .venv/bin/python eval/bench/ingest.py --corpus ../shared/benchmarks/crud-news/corpus.jsonl \
         --questions ../shared/benchmarks/crud-news/questions_dev.jsonl --limit 300 --rounds 2 \
         --pipelines ours-auto,ours-int8,langchain --out eval/reports/bench-ingest/crud-300
 
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 

@@ -1,6 +1,6 @@
 """One-shot ``rag search`` / ``rag ask`` from the shell: seconds end to end, as a user runs them.
 
-    .venv/bin/python eval/bench_oneshot.py --index index/ --rounds 3 \
+    .venv/bin/python eval/bench/oneshot.py --index index/ --rounds 3 \
         --precisions int8,fp32 --out eval/reports/oneshot/seed
 
 Each command runs in a fresh interpreter (``python -m rag ...``), the precisions interleaved
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_once(argv: list[str], env: dict) -> dict:

@@ -1,6 +1,6 @@
 """What the reranker adds to search latency, interleaved with the search it replaces.
 
-    PYTHONPATH=. .venv/bin/python eval/bench_rerank.py eval/datasets/cmrc2018/questions_dev.jsonl \
+    PYTHONPATH=. .venv/bin/python eval/bench/rerank.py eval/datasets/cmrc2018/questions_dev.jsonl \
         --corpus eval/datasets/cmrc2018/corpus.jsonl --n 300 --out eval/reports/rerank-latency/cmrc2018.json
 
 Each question is embedded once (outside the timing), then searched at k with the reranker off

@@ -1,6 +1,6 @@
 """The cross-encoder reranker: ranking gain and added latency by shortlist depth and model (layers).
 
-    PYTHONPATH=. .venv/bin/python eval/bench_cross_encoder.py Q.jsonl --corpus C.jsonl \
+    PYTHONPATH=. .venv/bin/python eval/bench/cross_encoder.py Q.jsonl --corpus C.jsonl \
         --weights rag/search/models/cross-encoder.safetensors [--weights other.safetensors ...] \
         --depths 5,10,20,30,40 --out eval/reports/cross-encoder/<set>
 

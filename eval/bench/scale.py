@@ -1,6 +1,6 @@
 """How the index scales: 100k, 300k and 1M passages on one machine.
 
-    PYTHONPATH=. .venv/bin/python eval/bench_scale.py \\
+    PYTHONPATH=. .venv/bin/python eval/bench/scale.py \\
         --sample-index ~/.cache/bulletin-rag/eval-indexes/crud-news-corpus-s0-2000-... \\
         --corpus ../shared/benchmarks/crud-news/corpus.jsonl \\
         --questions ../shared/benchmarks/crud-news/questions_dev.jsonl \\
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 SOURCES = ["新华社", "人民网", "中新网", "央视新闻", "澎湃新闻", "经济日报", "光明网", "地方政府网站"]

@@ -1,6 +1,6 @@
 """OCR speed and character accuracy on bulletin pages rendered here (writes OUT/ocr.json and ocr.md).
 
-    .venv/bin/python eval/bench_ocr.py [--out eval/reports/ocr] [--text corpus/qingdao-hitech-bulletin-2024-01.txt]
+    .venv/bin/python eval/bench/ocr.py [--out eval/reports/ocr] [--text corpus/qingdao-hitech-bulletin-2024-01.txt]
 
 The seed bulletin is laid out as two-column A4 pages (rag.evals.scans), degraded, and read back
 the way `rag ingest` reads a scanned PDF page (rag.ingest.ocr); every figure is against the text
@@ -21,28 +21,18 @@ import argparse
 import io
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from rag.embed.cpu import cpu_flags, cpu_model, describe  # noqa: E402
 from rag.evals.scans import char_accuracy, cjk_fonts, degrade, render_bulletin  # noqa: E402
 from rag.ingest.ocr import engine, ocr_page, ocr_pages  # noqa: E402
 
 CONDITIONS = {"clean": dict(tilt=0.0, blur=0.0, jpeg=0), "scanned": dict(tilt=0.4, blur=0.6, jpeg=60),
               "poor": dict(tilt=1.2, blur=1.0, jpeg=35)}
-
-
-def cpu_flags() -> str:
-    try:
-        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split(":")[1].split()
-        model = next(line for line in open("/proc/cpuinfo") if line.startswith("model name")).split(":")[1].strip()
-    except (OSError, StopIteration):
-        return platform.processor()
-    keep = [f for f in ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "fma") if f in flags]
-    return f"{model}; {' '.join(keep)}"
 
 
 def png(image) -> bytes:
@@ -128,7 +118,7 @@ def main() -> int:
                  Path(args.write_scan), 150)
         print(f"{args.write_scan}: {len(pages)} pages")
         return 0
-    out = {"when": time.strftime("%Y-%m-%d %H:%M"), "cpu": cpu_flags(), "cores": os.cpu_count(),
+    out = {"when": time.strftime("%Y-%m-%d %H:%M"), "cpu": f"{cpu_model()}; {describe(cpu_flags())}", "cores": os.cpu_count(),
            "text": args.text, "conditions": CONDITIONS}
     pages = render_bulletin(text, fonts[0], dpi=150)[: args.pages]
     speed(pages, out)
