@@ -68,7 +68,7 @@ class ExtractiveSettings:
     # nr person, ns place, nt organisation, nz other, j abbreviation (软控), eng latin; latin words and
     # numbers always count);
     # () any word. Common words (赛事, 别名, 播出) are said otherwise by the passages that answer: on DRCD
-    # any-word anchors refused 39% of the answerable questions (docs/decisions.md "Refusals and windows retuned on DRCD")
+    # any-word anchors refused 39% of the answerable questions (docs/decisions.md, "Refusals and windows")
     anchor_pos: tuple[str, ...] = ("nr", "ns", "nt", "nz", "j", "eng")
     anchor_unknown: bool = False  # with anchor_pos: a word jieba's dictionary lacks counts as a name (else its tag decides)
     # an anchor counts as mentioned by a passage holding this share of its characters (1.0: the whole

@@ -18,7 +18,8 @@ from .local.load import Index
 from .local.meta import MetaStore
 from .local.vectors import INDEX_TYPES, build_vector_index, resolve_index_type, search_vectors
 from .lock import write_lock
-from .manifest import FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, check_compatible, rebuild_hint
+from .manifest import (FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexNotFound, Manifest, check_compatible,
+                       rebuild_hint)
 from .pipeline import IngestPlan, NothingToIngest
 from .protocol import Store
 from .stores import STORES, check_store, compact_index, ingest, open_index, remove_documents
