@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser converters libreoffice eval bench-ocr train train-cross-encoder train-judge train-reranker train-selector screenshots clean
+.PHONY: run test test-fast setup model index browser converters libreoffice eval bench bench-full train train-cross-encoder train-judge train-reranker train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ index: model
 run: index
 	$(PY) app.py
 
-# OCR speed and character accuracy on pages rendered here (eval/reports/ocr/; needs Chinese fonts:
-# `make browser` installs one, fonts-wqy-zenhei and fonts-arphic-* add more)
-bench-ocr: model browser
-	nice -n 10 $(PY) eval/bench_ocr.py --out eval/reports/ocr
+# the benchmarks (eval/bench/run.py; reports in eval/reports/NAME/TIER/, each with its baseline measured in
+# the same run): the quick tier (about 10 minutes on 2 cores, only what the repository holds), or the full
+# tier (the figures of eval/README.md: needs CRUD, and SAMPLE_INDEX for ann and scale; OCR needs a Chinese
+# font, which `make browser` installs). BENCH="NAME ..." runs only those.
+bench: model
+	nice -n 10 $(PY) eval/bench/run.py --tier quick $(BENCH)
+
+bench-full: model browser
+	nice -n 10 $(PY) eval/bench/run.py --tier full --crud $(CRUD) $(if $(SAMPLE_INDEX),--sample-index $(SAMPLE_INDEX)) $(BENCH)
 
 # Debian's chromium for the browser test (Playwright's own download does not work offline),
 # and a Chinese font so its screenshots (docs/) are readable

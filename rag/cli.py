@@ -312,7 +312,7 @@ def cmd_eval(args) -> int:
 
 def _train_reranker(args) -> int:
     """``rag train reranker``: LambdaMART over the real retriever's shortlists."""
-    from .evals.train_reranker import default_sources, train
+    from .train.reranker import default_sources, train
     from .search.rerank import BUNDLED
 
     s = _settings(args)
@@ -605,7 +605,7 @@ def _train_judge(args) -> int:
 def _train_selector(args) -> int:
     """``rag train selector``: the answer selector and its refusal threshold."""
     from .answering.selector import BUNDLED
-    from .evals import selector_train
+    from .train import selector as selector_train
 
     s = _settings(args)
     drcd = Path(args.drcd)

@@ -38,7 +38,7 @@ def _default_cache_dir() -> Path:
 class ChunkerSettings:
     """How documents are cut into passages. Part of the index manifest."""
 
-    max_tokens: int = 128  # budget per chunk, counted with tiktoken (measured: eval/README.md)
+    max_tokens: int = 128  # budget per chunk, counted with tiktoken (measured: docs/decisions.md)
     overlap_tokens: int = 32  # whole sentences carried over, up to this many tokens
     encoding: str = "cl100k_base"
 
@@ -50,7 +50,7 @@ class ChunkerSettings:
 class ExtractiveSettings:
     """The extractive answerer's weights and thresholds: the weights fitted to the bulletin dev
     sets, the refusal floors and windows chosen on DRCD and the bulletin dev set
-    (eval/diagnose_answers.py; eval/README.md, "Refusals and windows retuned on DRCD")."""
+    (eval/diagnose_answers.py; docs/decisions.md, "Refusals and windows retuned on DRCD")."""
 
     w_semantic: float = 0.25  # per standard deviation above the corpus baseline
     w_lexical: float = 1.0
@@ -58,7 +58,7 @@ class ExtractiveSettings:
     w_rank: float = 0.15
     # same language: share of the question's (IDF-weighted) terms; 0.30 chosen on DRCD (wrong refusals
     # 8.7% with the other defaults; 0.25: 5.0% but the bulletin then answered an off-topic question;
-    # eval/README.md "Refusals and windows retuned on DRCD")
+    # docs/decisions.md "Refusals and windows retuned on DRCD")
     min_coverage: float = 0.30
     min_z: float = 2.0  # across languages: cosine this many std above the corpus baseline
     anchor_df: float = 0.02  # question words in at most this share of passages must be in the answer's
@@ -68,7 +68,7 @@ class ExtractiveSettings:
     # nr person, ns place, nt organisation, nz other, j abbreviation (软控), eng latin; latin words and
     # numbers always count);
     # () any word. Common words (赛事, 别名, 播出) are said otherwise by the passages that answer: on DRCD
-    # any-word anchors refused 39% of the answerable questions (eval/README.md "Answers")
+    # any-word anchors refused 39% of the answerable questions (docs/decisions.md, "Refusals and windows")
     anchor_pos: tuple[str, ...] = ("nr", "ns", "nt", "nz", "j", "eng")
     anchor_unknown: bool = False  # with anchor_pos: a word jieba's dictionary lacks counts as a name (else its tag decides)
     # an anchor counts as mentioned by a passage holding this share of its characters (1.0: the whole
@@ -99,7 +99,7 @@ class ExtractiveSettings:
     judge_min_probability: float = 0.05
     article_chars: int = 1500  # text of the article before a quote read for its year and names
     # the learned selector (rag/answering/selector.py; trained by `rag train selector` on DRCD)
-    # rules (the weights above; the default: the learned selector measured no better on cmrc2018, eval/README.md)
+    # rules (the weights above; the default: the learned selector measured no better on cmrc2018, docs/decisions.md)
     # | learned (the model scores sentences and its calibrated probability decides refusals)
     selector: str = "rules"
     selector_model: str = ""  # a selector model file (JSON); empty: the bundled rag/answering/selector.json
@@ -150,7 +150,7 @@ class Settings:
     token_encoding: str = ChunkerSettings.encoding
     # index
     index_type: str = "auto"  # auto (flat up to flat_max_passages, then hnswsq8) | flat | hnsw | hnswsq8 | ivfsq8 | ivfpq
-    flat_max_passages: int = 50_000  # auto: exact search up to this many passages (~8 ms a query on 2 cores; eval/README.md "Scale")
+    flat_max_passages: int = 50_000  # auto: exact search up to this many passages (~8 ms a query on 2 cores; docs/decisions.md)
     # segments (each ingest adds one): merge the smallest when there are more than max_segments,
     # and rewrite a segment when more than segment_deleted_max of its passages are deleted
     max_segments: int = 8

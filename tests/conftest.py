@@ -79,5 +79,5 @@ def _close_milvus_clients():
     yield
     import sys
 
-    if "rag.index.milvus_store" in sys.modules:
-        sys.modules["rag.index.milvus_store"].disconnect()
+    if "rag.index.milvus.store" in sys.modules:
+        sys.modules["rag.index.milvus.store"].disconnect()

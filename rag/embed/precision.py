@@ -15,7 +15,7 @@ has the tables):
    (701 MB against 1,462 MB for torch bf16, 150 crud-news documents). On the AVX2-only AMD EPYC it
    embeds 21.2 passages/s against 17.6 in torch fp32 (bf16 is emulated there). On the AMX Xeon,
    quiet, int8 ingested 10.5 crud-news documents/s against 7.5 for torch bf16 and embedded a
-   question in 4.3 ms against 40 ms (eval/README.md, "Embedding precision"); on a busy machine
+   question in 4.3 ms against 40 ms (docs/decisions.md, "embed_precision"); on a busy machine
    the gap grows (torch's threads stall when cores are shared). Ask for ``bf16`` or ``fp32`` to
    use torch.
 2. else ``bf16`` where the CPU has native bf16 (2.1x torch fp32 on the AMX Xeon, vectors within

@@ -1,7 +1,7 @@
 """Scanned bulletins made on purpose: a text laid out as two-column A4 pages, printed to images,
 then degraded as a scanner or a phone does (tilt, blur, JPEG), and saved as an image-only PDF.
 
-The OCR benchmark (``eval/bench_ocr.py``) and the tests read them back and compare with the text
+The OCR benchmark (``eval/bench/ocr.py``) and the tests read them back and compare with the text
 that was drawn, page by page (:func:`char_accuracy`). Layout: an article's heading (``##``) spans
 both columns; its body, section headings (``###``) and photos with their captions (``■``, a grey
 box above a smaller caption) flow down the two columns, balanced; the lines before the first

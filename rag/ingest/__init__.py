@@ -3,7 +3,7 @@
 What the later stages use: :func:`read_all` / :func:`iter_files` / :func:`read_path` (reading,
 bad files come back as ``Skipped``), :func:`prepare_document` (layout + chunking) and
 :func:`counter` (tiktoken, offline). The pipeline that turns these into an index lives in
-:mod:`rag.index.update`, since it drives the embedder and writes the index.
+:mod:`rag.index.pipeline`, since it drives the embedder and writes the index.
 """
 from .chunker import chunk_document
 from .layout import Layout, parse_layout

@@ -7,7 +7,7 @@ reading order is rebuilt from them (:mod:`.pagelayout`).
 
 Speed: the direction classifier is off (bulletin pages are upright); each engine runs ONNX
 Runtime with one thread, and recognises lines one at a time: on 2 cores that beat two threads,
-and batches of lines (measured: eval/README.md, "Scans, tables, dates, encodings"). The scanned
+and batches of lines (measured: docs/decisions.md, "OCR: pages read in the ingesting process"). The scanned
 pages of a PDF can be read side by side by a pool of processes (``RAG_OCR_WORKERS=N``); by default
 they are read in this process, since the pool did not pay where it was measured.
 """
@@ -24,7 +24,7 @@ import numpy as np
 from .budget import Clock, ReadError
 from .pagelayout import Line, merge_pieces, page_text
 
-REC_BATCH = 1  # lines per recognition call: larger batches measured slower on 2 cores (eval/README.md)
+REC_BATCH = 1  # lines per recognition call: larger batches measured slower on 2 cores (docs/decisions.md)
 MIN_SCORE = 0.5  # a line read with less confidence than this is left out
 
 _ENGINES: dict[int, object] = {}
@@ -42,7 +42,7 @@ def cores() -> int:
 def engine(threads: int = 1):
     """The OCR engine (one per process and thread count; loading it takes about a second). One
     thread by default: on 2 cores two pages read side by side, one thread each, beat one page
-    read with two threads (eval/README.md)."""
+    read with two threads (docs/decisions.md)."""
     threads = threads or 1
     with _LOCK:
         if threads not in _ENGINES:
@@ -119,7 +119,7 @@ def _ocr_png(png: bytes) -> str:
 def ocr_workers(pages: int) -> int:
     """Processes to read ``pages`` scanned pages with: ``RAG_OCR_WORKERS`` (at most one per page);
     by default 1, this process: on the shared 2-core machines measured, a pool of two did not pay
-    (eval/README.md), its workers' start and model loading outweighing the second core."""
+    (docs/decisions.md), its workers' start and model loading outweighing the second core."""
     want = os.environ.get("RAG_OCR_WORKERS", "").strip()
     n = int(want) if want.isdigit() and int(want) > 0 else 1
     return max(1, min(n, pages, 4 * cores()))

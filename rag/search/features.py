@@ -1,7 +1,7 @@
 """What the reranker sees of each passage of a shortlist: one row of numbers per passage.
 
 Computed the same way at run time (:mod:`rag.search.rerank`) and when the model is trained
-(:mod:`rag.evals.train_reranker`): both call :func:`shortlist_features`. Passages are read only
+(:mod:`rag.train.reranker`): both call :func:`shortlist_features`. Passages are read only
 through ``index.chunks_at(rows)``; the lexical statistics only through ``idf`` and ``scheme``.
 The names and their order are part of the model file (``FEATURES``); a model trained on other features is refused.
 

@@ -30,7 +30,7 @@ def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
     Each list is scaled to 0..1 over its own candidates. An id missing from the dense list takes
     that list's lowest score; one missing from the lexical list scores 0 there (BM25 of a passage
     sharing no query term). Ties keep first-appearance order, dense list first. On CMRC 2018 and
-    crud-news this beat reciprocal rank fusion and both single modes (see eval/README.md).
+    crud-news this beat reciprocal rank fusion and both single modes (see docs/decisions.md).
     """
     if not dense or not lexical:
         only = dense or lexical

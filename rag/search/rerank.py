@@ -1,7 +1,7 @@
 """The second stage: a learned model reorders the first stage's shortlist.
 
 The model is a LambdaMART ensemble of regression trees, trained by ``rag train reranker``
-(:mod:`rag.evals.train_reranker`, with LightGBM) and saved as JSON: the trees flattened into
+(:mod:`rag.train.reranker`, with LightGBM) and saved as JSON: the trees flattened into
 arrays, evaluated here with numpy (no LightGBM at run time; a shortlist of 40 passages takes well
 under a millisecond). The bundled model is ``rag/search/models/reranker.json``; the setting
 ``reranker_model`` names another file.

@@ -23,7 +23,7 @@ class Retriever:
     """Search one index with one embedder. The index is reached only through its interface
     (``len``, ``chunk``, ``chunks_at``, ``rows_matching``, ``dense``, ``lexical``, ``idf``, ``scheme``,
     ``vectors_of``, ``manifest``, ``folder``, ``documents``), so any store serves: the FAISS
-    :class:`~rag.index.Index` or :class:`~rag.index.milvus_store.MilvusIndex`. A store with
+    :class:`~rag.index.Index` or :class:`~rag.index.milvus.store.MilvusIndex`. A store with
     ``native_filters`` takes the filters themselves (it runs them as its own expressions)."""
 
     def __init__(self, index: Index, embedder: Embedder | None, settings: Settings):

@@ -59,9 +59,9 @@ def test_extractive_answer_cites_the_passage(seed_assistant):
 
 
 def test_extractive_meets_the_dev_set_bar(seed_assistant):
-    """eval/bulletin_dev.jsonl: >= 80% contain every answer key, citing the evidence; all
+    """eval/datasets/bulletin_dev.jsonl: >= 80% contain every answer key, citing the evidence; all
     unanswerable questions refused."""
-    qs = load_questions(ROOT / "eval" / "bulletin_dev.jsonl")
+    qs = load_questions(ROOT / "eval" / "datasets" / "bulletin_dev.jsonl")
     good = total = 0
     for q in qs:
         ans = seed_assistant.ask(q.question)

@@ -29,7 +29,7 @@ def seed_assistant(seed_settings, embedder, tmp_path_factory):
     bot = Assistant.build(seed_settings.corpus_dir, settings=s, embedder=embedder)
     assert bot.info()["store"] == "milvus"
     yield bot
-    from rag.index.milvus_store import disconnect
+    from rag.index.milvus.store import disconnect
 
     disconnect(s)
 
@@ -53,7 +53,7 @@ def test_ingest_filter_and_remove_through_the_assistant(settings, embedder, tmp_
     bot.remove([forum])
     assert forum not in {d.doc_id for d in bot.documents()}
     assert all(h.chunk.doc_id != forum for h in bot.search("海洋科技论坛", k=10).hits)
-    from rag.index.milvus_store import disconnect
+    from rag.index.milvus.store import disconnect
 
     disconnect(s)
 

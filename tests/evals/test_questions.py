@@ -89,8 +89,13 @@ def test_shipped_sets_are_valid(path):
     assert path.stat().st_size < 5_000_000
 
 
-def test_shipped_sets_agree():
-    assert (DATASETS / "bulletin_dev.jsonl").read_bytes() == (ROOT / "eval" / "bulletin_dev.jsonl").read_bytes()
+def test_each_set_is_shipped_once():
+    """Question sets live in eval/datasets only: no copy elsewhere under eval/."""
+    assert not [p.name for p in (ROOT / "eval").glob("*.jsonl")]
+    assert (DATASETS / "bulletin_dev.jsonl").is_file()
+
+
+def test_cmrc_set_is_shipped_with_its_licence():
     cmrc = DATASETS / "cmrc2018"
     assert (cmrc / "corpus.jsonl").stat().st_size < 5_000_000
     assert "Attribution-ShareAlike 4.0" in (cmrc / "LICENSE").read_text(encoding="utf-8")

@@ -220,7 +220,7 @@ def test_eval_cli_end_to_end(settings, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RAG_CACHE_DIR", str(settings.cache_dir))
     monkeypatch.chdir(ROOT)
     out = tmp_path / "r.json"
-    assert main(["eval", "eval/bulletin_dev.jsonl", "--corpus", "corpus/", "--mode", "all", "--quiet",
+    assert main(["eval", "eval/datasets/bulletin_dev.jsonl", "--corpus", "corpus/", "--mode", "all", "--quiet",
                  "--json", str(out), "--report", str(tmp_path / "rep"), "--bootstrap", "100"]) == 0
     res = json.loads(out.read_text(encoding="utf-8"))
     assert res["n"] == 24 and set(res["modes"]) == {"hybrid", "dense", "lexical"}

@@ -265,7 +265,7 @@ def test_check_finds_counts_that_disagree(index_copy):
     and the loader compare SQLite, vectors and BM25."""
     import sqlite3
 
-    from rag.index.integrity import describe_files
+    from rag.index.local.integrity import describe_files
 
     gen = generation(index_copy)
     seg = segment(index_copy)
@@ -335,7 +335,7 @@ def test_an_ingest_refuses_an_index_whose_files_fail_their_checksums(built, cli,
 def _rehash(folder: Path) -> None:
     """The manifest's checksums recomputed over damaged files (so only the readers can tell)."""
     from rag.index import Manifest
-    from rag.index.integrity import describe_files
+    from rag.index.local.integrity import describe_files
 
     gen = generation(folder)
     seg = segment(folder)

@@ -38,7 +38,7 @@ def test_pruned_top_k_is_the_top_k_of_every_posting_scored():
     depths, a filter, and an index of two segments whose first has deleted rows."""
     import numpy as np
 
-    from rag.index.bm25 import Part, TermFrequencies, _best
+    from rag.index.local.bm25 import Part, TermFrequencies, _best
 
     texts = _corpus(3000)
     first, second = TermFrequencies.build(texts[:2000]), TermFrequencies.build(texts[2000:])
@@ -70,7 +70,7 @@ def test_pruning_skips_common_terms_where_they_cannot_matter(monkeypatch):
     whole postings (what makes it fast): count the postings it reads in full."""
     import numpy as np
 
-    from rag.index import bm25
+    from rag.index.local import bm25
 
     idx = LexicalIndex.build(_corpus(5000, seed=2) + ["青岛海洋科技港口能源投资项目"] * 3)
     read = []

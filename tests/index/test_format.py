@@ -2,7 +2,7 @@
 import pytest
 
 from rag.index import Index, IndexMismatch
-from rag.index.format import FORMAT_VERSION, Manifest
+from rag.index.manifest import FORMAT_VERSION, Manifest
 
 
 def test_an_index_of_an_older_format_says_how_to_rebuild(tmp_path):

@@ -36,7 +36,7 @@ def store(request, settings):
     s = settings.replace(store=request.param)
     yield s
     if request.param == "milvus":
-        from rag.index.milvus_store import disconnect
+        from rag.index.milvus.store import disconnect
 
         disconnect(s)
 
@@ -190,12 +190,12 @@ def test_a_failed_build_leaves_the_previous_index(settings, embedder, corpus, mo
     ingest([corpus], settings, embedder)
     before = Index.load(settings.index_dir)
     (corpus / "new.txt").write_text("新的一篇简讯，讲述海洋科技。", encoding="utf-8")
-    import rag.index.bm25
+    import rag.index.local.bm25
 
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(rag.index.bm25.TermFrequencies, "build", boom)
+    monkeypatch.setattr(rag.index.local.bm25.TermFrequencies, "build", boom)
     with pytest.raises(OSError):
         ingest([corpus], settings, embedder)
     after = Index.load(settings.index_dir)
@@ -314,7 +314,7 @@ def test_killing_an_ingest_into_milvus_leaves_the_last_commit(settings, embedder
     """kill -9 a real `rag ingest` into Milvus Lite at several moments: the index always opens
     with the old documents or all the new ones, a search returns only listed passages, and the
     next writer deletes the rows a killed one left in the collection."""
-    from rag.index.milvus_store import disconnect
+    from rag.index.milvus.store import disconnect
 
     lite = settings.replace(store="milvus")
     ingest([corpus], lite, embedder)

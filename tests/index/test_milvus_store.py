@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from rag.embed import Embedder
-from rag.index import ingest, open_index, remove_documents
-from rag.index import milvus_write
-from rag.index.milvus_store import connect, disconnect
+from rag.index import Store, ingest, open_index, remove_documents
+from rag.index.milvus import write as milvus_write
+from rag.index.milvus.store import connect, disconnect
 from rag.search import Filters, Retriever
 
 from ..conftest import ROOT
@@ -115,6 +115,22 @@ def test_removing_a_stored_document_hands_its_passages_to_its_copy(lite, fake, t
                                              filters=Filters(doc_ids=(copy,))).hits
     assert hits and all(h.chunk.doc_id == copy and h.chunk.chunk_id.startswith(copy + "#") for h in hits)
     assert _count(lite) == len(idx) == 2
+
+
+def test_both_stores_answer_the_store_protocol(lite, fake, tmp_path):
+    """What search asks of an index: the local store and the Milvus store both answer it."""
+    from dataclasses import replace
+
+    corpus = _docs(tmp_path / "c", a="青岛高新区新增瞪羚企业11家。", b="海洋科技论坛吸引200余名专家参加。")
+    local = replace(lite, store="faiss", index_dir=tmp_path / "local")
+    for s in (lite, local):
+        ingest([corpus], s, fake)
+        idx = open_index(s)
+        assert isinstance(idx, Store) and len(idx) == 2 and set(idx.documents) == {str(corpus / "a.txt"),
+                                                                                  str(corpus / "b.txt")}
+        rows = idx.rows_matching(Filters(doc_ids=(str(corpus / "a.txt"),)))
+        assert rows is not None and [c.doc_id for c in idx.chunks_at(rows)] == [str(corpus / "a.txt")]
+    assert type(open_index(lite)).native_filters and not type(open_index(local)).native_filters
 
 
 @pytest.mark.slow

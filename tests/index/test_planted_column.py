@@ -1,5 +1,5 @@
 """The planted flag is a column of meta.sqlite: written with the passage, read back on demand."""
-from rag.index.meta import MetaStore, write_metadata
+from rag.index.local.meta import MetaStore, write_metadata
 from rag.types import Chunk, Document
 
 

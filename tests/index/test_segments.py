@@ -259,7 +259,7 @@ sys.path.insert(0, {root!r})
 from pathlib import Path
 from rag.config import load_settings
 from tests.faults.conftest import fake_embedder
-import rag.index.build as build, rag.index.format as fmt, rag.index.segment as segment
+import rag.index.local.build as build, rag.index.local.format as fmt, rag.index.local.segment as segment
 
 point, what = sys.argv[1], sys.argv[2:]
 def die_after(mod, name):
@@ -375,7 +375,7 @@ def test_adding_a_file_reads_only_the_documents_it_can_change(tmp_path, fake, mo
     """An ingest lists in full only the stored documents under the paths it reads, those read
     again and those with copies; the rest are kept unread. A file identical to an unread document
     still becomes its copy, and a file gone from an ingested folder still leaves the index."""
-    from rag.index.meta import MetaStore
+    from rag.index.local.meta import MetaStore
 
     s = _settings(tmp_path)
     records = _docs()

@@ -8,8 +8,8 @@ import pytest
 
 from rag.config import SettingsError, load_settings
 from rag.index import LexicalIndex
-from rag.index.milvus_store import date_expression, milvus_uri
-from rag.index.sparse import passage_weights, query_weights
+from rag.index.milvus.store import date_expression, milvus_uri
+from rag.index.milvus.sparse import passage_weights, query_weights
 from rag.text import tokenize, tokenize_query
 from rag.text.dates import in_range
 

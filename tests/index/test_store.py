@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from rag.index import Index, Manifest, write_generation
-from rag.index.bm25 import LexicalIndex
-from rag.index.meta import Chunks, Documents
-from rag.index.rows import RowTable
-from rag.index.vectors import build_vector_index, resolve_index_type, search_rescored, search_vectors
+from rag.index.local.bm25 import LexicalIndex
+from rag.index.local.meta import Chunks, Documents
+from rag.index.local.rows import RowTable
+from rag.index.local.vectors import build_vector_index, resolve_index_type, search_rescored, search_vectors
 from rag.search import Filters
 from rag.text import tokenize, tokenize_query
 from rag.text.dates import in_range

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.index.bm25 import LexicalIndex
+from rag.index.local.bm25 import LexicalIndex
 from rag.types import Chunk
 
 

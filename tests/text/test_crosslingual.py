@@ -30,7 +30,7 @@ def test_longest_phrase_first_and_only_known_words(table):
 
 
 def test_translated_tokens_keep_what_the_index_holds(table):
-    from rag.index.bm25 import LexicalIndex
+    from rag.index.local.bm25 import LexicalIndex
 
     lexical = LexicalIndex.build(["青岛高新区高新技术企业482家", "总经理张美荣"], "bigram")
     toks = X.translated_tokens("How many high-tech enterprises does Qingdao have?", lexical, "bigram")

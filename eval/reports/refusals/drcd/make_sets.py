@@ -1,9 +1,9 @@
-"""The DRCD refusal sets of eval/README.md ("Refusals and windows retuned on DRCD"), as made for it
+"""The DRCD refusal sets of docs/decisions.md ("Refusals and windows retuned on DRCD"), as made for it
 (/tmp/w12 there): 150 DRCD questions (seed 1) of paragraphs the seeded 300-question sample does not
-use, asked of the corpus without their paragraphs, and the off-topic questions of selector_train."""
+use, asked of the corpus without their paragraphs, and the off-topic questions of rag.train.selector."""
 import json, random, sys
 sys.path.insert(0, '.')
-from rag.evals.selector_train import OFF_TOPIC
+from rag.train.selector import OFF_TOPIC
 from rag.evals.questions import load_questions, sample_questions
 OUT = sys.argv[1] if len(sys.argv) > 1 else '/tmp/w12'
 src = '../shared/benchmarks/drcd/'
