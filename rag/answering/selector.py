@@ -4,7 +4,7 @@ Every candidate sentence gets the features of :data:`FEATURES` (term coverage we
 the asked-for kind present, its passage's meaning against the corpus baseline, retrieval score
 and rank, position, length, the longest run of the question's characters it repeats, numbers
 shared, rare question words missing from its passage...). A logistic model trained on DRCD
-(``rag train selector``; :mod:`rag.evals.selector_train`) scores them; the best one's score,
+(``rag train selector``; :mod:`rag.train.selector`) scores them; the best one's score,
 calibrated (Platt scaling on held-out folds), is the probability that it answers the question.
 Below the threshold chosen at training, the answerer refuses. No sentence is embedded (the
 passage's cosine is already known from the search), so answers cost a few milliseconds.

@@ -53,8 +53,9 @@ class Sample:
 
 def sample_corpus(raws: list[RawDocument], questions: list[Question], n: int, seed: int = 0) -> Sample:
     """``n`` documents: every gold document of the questions (and, for questions without gold
-    ids, every document holding their evidence), then a seeded random fill; original order."""
-    gold = {g for q in questions for g in q.gold_doc_ids}
+    ids, every document holding their evidence; for a near-miss, those of the question it changes),
+    then a seeded random fill; original order."""
+    gold = {g for q in questions for g in q.gold_doc_ids + q.source_doc_ids}
     evidence = [squash(e) for q in questions if not q.gold_doc_ids for e in q.evidence]
     required = set()
     for i, r in enumerate(raws):

@@ -44,6 +44,9 @@ class Question:
     lang: str = ""
     kind: str = ""
     missing: str = ""
+    # a near-miss: the gold documents of the question it changes (kept in a --sample-docs sample, so
+    # the passage it nearly matches is there to be refused)
+    source_doc_ids: list[str] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -66,7 +69,7 @@ class Question:
         return list(self.answers) or ([self.answer] if self.answer else [])
 
 
-_LISTS = ("answers", "answer_keys", "evidence", "gold_doc_ids")
+_LISTS = ("answers", "answer_keys", "evidence", "gold_doc_ids", "source_doc_ids")
 
 
 def parse_question(obj: object, where: str) -> Question:

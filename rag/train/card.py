@@ -61,7 +61,7 @@ def card_text(weights: Path, report: dict) -> str:
         f"peak memory {report.get('peak_rss_mb')} MB.",
         f"- Held-out DRCD groups ({held.get('groups')}): the answer passage ranked first among its hard "
         f"negatives {held.get('top1')}, MRR {held.get('mrr')}.",
-        "- Ranking figures on the measurement sets: eval/README.md, \"Cross-encoder reranker\".",
+        "- Ranking figures on the measurement sets: eval/README.md, \"Cross-encoder reranker (issue 21)\".",
         "",
         "## Training log",
         "",

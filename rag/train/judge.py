@@ -126,7 +126,7 @@ def write_judge_card(weights: Path, report: dict) -> Path:
         f"{report.get('peak_rss_mb')} MB.",
         f"- Held out: answer sentence first among its negatives {held.get('top1')} (MRR {held.get('mrr')}); pairs "
         f"(question or near-miss) right at score 0: {held.get('accuracy')}.",
-        "- Answers on the measurement sets: eval/README.md, \"The answer judge\".",
+        "- Answers on the measurement sets: eval/README.md, \"Near-miss questions and follow-ups (issue 20)\".",
         "",
         "```",
         json.dumps({"losses": report.get("losses"), "held_out": report.get("held_out")}, ensure_ascii=False),

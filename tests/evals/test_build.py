@@ -26,6 +26,15 @@ def test_sample_corpus_keeps_gold_and_evidence_documents():
     assert len(sample_corpus(raws, qs, 500, seed=1).documents) == 101
 
 
+def test_a_near_miss_keeps_the_documents_of_the_question_it_changes():
+    from rag.evals.questions import parse_question
+
+    raws = [_raw(i) for i in range(100)]
+    q = parse_question({"id": "nm1", "question": "2020年…？", "source_doc_ids": ["d42"], "missing": "2020"}, "t")
+    assert not q.answerable and q.source_doc_ids == ["d42"]
+    assert "d42" in {d.doc_id for d in sample_corpus(raws, [q], 5, seed=0).documents}
+
+
 def test_sample_corpus_file_is_named_by_content(tmp_path):
     docs = [_raw(1), _raw(2)]
     p = write_corpus_jsonl(docs, tmp_path, "crud")
