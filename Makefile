@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test test-fast setup model index browser converters libreoffice eval bench bench-full train train-cross-encoder train-judge train-reranker train-selector screenshots clean
+.PHONY: run test test-fast setup model index browser converters libreoffice eval bench bench-full train train-cross-encoder train-judge train-selector screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,12 +80,9 @@ eval: model
 	bash eval/run_all.sh eval/reports $(CRUD)
 
 # the learned models, from the shared training data (DRCD; DRCD=path to change it) and the bulletin dev set,
-# deterministic (the same files every run): the reranker (rag/search/models/reranker.json, from a seeded
-# 1,500 DRCD questions, as committed) and the answer selector (rag/answering/selector.json)
+# deterministic (the same files every run). `make train`: the answer selector (rag/answering/selector.json,
+# about 25 minutes on 2 cores); the cross-encoder and the judge take hours and have targets of their own
 DRCD ?= ../shared/benchmarks/drcd
-train-reranker: model
-	$(PY) -m rag train reranker --drcd $(DRCD) --max-questions 1500
-
 train-selector: model
 	$(PY) -m rag train selector --drcd $(DRCD)
 
@@ -98,7 +95,7 @@ train-cross-encoder: model
 train-judge: model
 	nice -n 19 $(PY) -m rag train judge --drcd $(DRCD) --seed 0 $(RESUME)
 
-train: train-reranker train-selector
+train: train-selector
 
 clean:
 	rm -rf index/ .pytest_cache

@@ -310,34 +310,6 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def _train_reranker(args) -> int:
-    """``rag train reranker``: LambdaMART over the real retriever's shortlists."""
-    from .train.reranker import default_sources, train
-    from .search.rerank import BUNDLED
-
-    s = _settings(args)
-    out = Path(args.output) if args.output else BUNDLED
-    sources = default_sources(Path(args.drcd), None if args.no_bulletin or not args.bulletin_questions
-                              else Path(args.bulletin_questions),
-                              Path(args.bulletin_corpus))
-    report = train(s, sources, out, depth=args.depth, seed=args.seed, threads=args.threads,
-                   max_questions=args.max_questions, rounds=args.rounds,
-                   shortlists=Path(args.shortlists) if args.shortlists else None, log=_log,
-                   progress=lambda: _Bar(args.quiet))
-    folder = Path(args.report or "eval/reports/train-reranker")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train_reranker.json").write_text(json.dumps(report, ensure_ascii=False, indent=1),
-                                                     encoding="utf-8")
-    print(f"reranker: {report['trees']} trees from {report['questions']} questions "
-          f"({report['rows']} passages), {report['model_bytes'] / 1024:.0f} KiB -> {out}")
-    for key in ("held_out_mrr@10_fused", "held_out_mrr@10_reranked"):
-        if key in report:
-            print(f"  {key}: {report[key]}")
-    print(f"  {report['collect_seconds']:.0f}s collecting shortlists, {report['seconds']:.0f}s fitting")
-    return 0
-    return 0
-
-
 def format_table(result: dict) -> str:
     """Configurations (or, in results of old, modes) side by side, one metric a row."""
     from .evals.report import text_table
@@ -528,17 +500,15 @@ def cmd_feedback(args) -> int:
     return 0
 
 
-TRAIN_TARGETS = ("cross-encoder", "judge", "reranker", "selector")
+TRAIN_TARGETS = ("cross-encoder", "judge", "selector")
 
 
 def cmd_train(args) -> int:
     """Train a learned model from the shared training data (DRCD, the bulletin dev set):
-    ``rag train cross-encoder``, ``rag train reranker`` or ``rag train selector``."""
+    ``rag train cross-encoder``, ``rag train judge`` or ``rag train selector``."""
     if args.target == "cross-encoder":
         return _train_cross_encoder(args)
-    if args.target == "judge":
-        return _train_judge(args)
-    return _train_reranker(args) if args.target == "reranker" else _train_selector(args)
+    return _train_judge(args) if args.target == "judge" else _train_selector(args)
 
 
 def _train_cross_encoder(args) -> int:
@@ -750,11 +720,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sp)
     sp.set_defaults(func=cmd_shell)
 
-    sp = sub.add_parser("train", help="train a learned model (cross-encoder, judge, reranker, selector) from DRCD",
+    sp = sub.add_parser("train", help="train a learned model (cross-encoder, judge, selector) from DRCD",
                         description="Train on DRCD and the bulletin dev set only (never on the measured sets); "
-                                    "deterministic; writes the model as JSON (default: the bundled one). reranker: "
-                                    "LambdaMART (LightGBM) over the real retriever's shortlists; selector: the "
-                                    "answer selector and its refusal threshold.")
+                                    "deterministic; writes the model (default: the bundled one). cross-encoder: "
+                                    "the passage reranker; judge: the answer judge; selector: the answer selector "
+                                    "and its refusal threshold.")
     sp.add_argument("target", choices=TRAIN_TARGETS, help="what to train")
     sp.add_argument("--drcd", default="../shared/benchmarks/drcd", help="the DRCD folder (default %(default)s)")
     sp.add_argument("--bulletin-questions", "--bulletin-dev", default="eval/datasets/bulletin_dev.jsonl",
@@ -762,14 +732,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--bulletin-corpus", default="corpus", help="their corpus (default %(default)s)")
     sp.add_argument("--no-bulletin", action="store_true", help="train on DRCD only")
     sp.add_argument("--output", "--out", "-o", help="where to write the model (default: the bundled one)")
-    sp.add_argument("--report", metavar="DIR", help="folder for the training report (default "
-                    "eval/reports/train-reranker or eval/reports/selector)")
+    sp.add_argument("--report", metavar="DIR", help="selector: folder for the training report (default "
+                    "eval/reports/selector)")
     sp.add_argument("--max-questions", type=int, help="a seeded subset of the DRCD questions (faster, for trials)")
-    sp.add_argument("--depth", type=int, help="reranker: shortlist length (default: the rerank_depth setting); "
-                    "cross-encoder: the dense and BM25 depth hard negatives come from (default 30)")
-    sp.add_argument("--rounds", type=int, default=400, help="reranker: most trees (the held-out part chooses)")
-    sp.add_argument("--shortlists", metavar="DIR", help="reranker: keep the collected shortlists here and reuse "
-                    "them while data, sample and features are the same (a refit then takes seconds)")
+    sp.add_argument("--depth", type=int, help="cross-encoder: the dense and BM25 depth hard negatives come from "
+                    "(default 30)")
     sp.add_argument("--seed", type=int, default=0, help="the sampling and fitting seed")
     sp.add_argument("--threads", type=int, default=2, help="threads (fixed: results depend on it)")
     g = sp.add_argument_group("cross-encoder")

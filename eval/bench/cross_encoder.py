@@ -9,9 +9,7 @@ for its fused top ``max(depths)``. Each model scores that shortlist once; reorde
 ``d`` by those scores gives hit@k and MRR@10 at every depth ``d`` (a pair's score does not depend
 on the other pairs). Latency is timed apart, on ``--latency-n`` questions: the second stage
 alone at each depth (reading the passages, tokenising, scoring), interleaved across depths, with
-the load average before and after. ``--lgbm`` also scores the shortlists with the LambdaMART
-trees (``rag/search/models/reranker.json``) alone and added to the cross-encoder's score with a
-weight (a grid), to see whether they add anything on top. CPU flags are printed beside the figures.
+the load average before and after. CPU flags are printed beside the figures.
 """
 from __future__ import annotations
 
@@ -33,7 +31,6 @@ from rag.evals.questions import read_question_sets, sample_questions
 from rag.evals.runs import is_relevant, machine
 from rag.search.cross_rerank import PassageReranker, cross_rerank
 
-LGBM_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 FUSED_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)  # score + w x the fused score (0..1)
 
 
@@ -66,7 +63,6 @@ def main(argv=None) -> int:
     ap.add_argument("--depths", default="5,10,20,30,40")
     ap.add_argument("--latency-n", type=int, default=100, help="questions timed at each depth")
     ap.add_argument("--threads", type=int, help="ONNX Runtime threads (default: the cores this process may use)")
-    ap.add_argument("--lgbm", action="store_true", help="also score with the LambdaMART trees, alone and added")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True, help="folder for results.json and summary.md")
     args = ap.parse_args(argv)
@@ -97,18 +93,6 @@ def main(argv=None) -> int:
               "date": time.strftime("%Y-%m-%d %H:%M"), "depths": depths, "fused": fused, "models": {}}
     row_of = {c.chunk_id: i for i, c in enumerate(index.chunks)}
     rows = [[row_of[h.chunk.chunk_id] for h in hits] for hits in shortlists]
-    lgbm_scores = None
-    if args.lgbm:
-        from rag.search.features import Candidate, shortlist_features
-        from rag.search.rerank import load_reranker
-
-        trees = load_reranker()
-        lgbm_scores = []
-        for query, hits in zip(queries, shortlists):
-            cands = [Candidate(row_of[h.chunk.chunk_id], h.dense_score, h.lexical_score, h.score, h.rank) for h in hits]
-            lgbm_scores.append(trees.score(shortlist_features(query, index, cands)) if cands else np.zeros(0))
-        report["lgbm_alone"] = {str(d): metrics_of([first_relevant(reorder(sc, d), r) for sc, r in zip(lgbm_scores, rels)])
-                                for d in depths}
     for weights in args.weights:
         for precision in args.precision.split(","):
             name = f"{Path(weights).stem}-{precision}"
@@ -125,12 +109,6 @@ def main(argv=None) -> int:
             per["plus_fused"] = {str(w): {str(d): metrics_of([first_relevant(reorder(sc + w * fs, d), r)
                                                              for sc, fs, r in zip(scores, fused_scores, rels)])
                                           for d in depths} for w in FUSED_WEIGHTS}
-            if lgbm_scores is not None:
-                per["plus_lgbm"] = {}
-                for w in LGBM_WEIGHTS:
-                    combo = [sc + w * lg for sc, lg in zip(scores, lgbm_scores)]
-                    per["plus_lgbm"][str(w)] = {str(d): metrics_of([first_relevant(reorder(c, d), r)
-                                                                   for c, r in zip(combo, rels)]) for d in depths}
             # latency of the second stage alone, interleaved across depths
             times = {d: [] for d in depths}
             cpu = {d: [] for d in depths}
@@ -177,16 +155,6 @@ def summary(r: dict) -> str:
         for d in m["by_depth"]:
             lines.append(f"| {name} | {d} | " + " | ".join(f"{m['plus_fused'][str(w)][d]['mrr@10']:.3f}"
                                                          for w in FUSED_WEIGHTS) + " |")
-    if "lgbm_alone" in r:
-        lines += ["", "LambdaMART trees alone, and added to the cross-encoder (score + w x trees), MRR@10:", ""]
-        lines.append("| | depth | " + " | ".join(f"w={w}" for w in LGBM_WEIGHTS) + " |")
-        lines.append("|---|---|" + "---|" * len(LGBM_WEIGHTS))
-        for d, x in r["lgbm_alone"].items():
-            lines.append(f"| trees alone | {d} | {x['mrr@10']:.3f} |" + " |" * (len(LGBM_WEIGHTS) - 1))
-        for name, m in r["models"].items():
-            for d in r["lgbm_alone"]:
-                lines.append(f"| {name} | {d} | " + " | ".join(f"{m['plus_lgbm'][str(w)][d]['mrr@10']:.3f}"
-                                                             for w in LGBM_WEIGHTS) + " |")
     return "\n".join(lines) + "\n"
 
 

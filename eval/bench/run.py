@@ -89,9 +89,9 @@ BENCHES: dict[str, Bench] = {
                   "--out", "{out}"]},
         needs=("crud", "sample_index")),
     "cross-encoder": Bench(
-        "the fused order (no second stage) and the LambdaMART trees, on the same shortlists",
+        "the fused order (no second stage), on the same shortlists",
         {"full": [CMRC_Q, "--corpus", CMRC_C, "--weights", "rag/search/models/cross-encoder.safetensors",
-                  "--lgbm", "--out", "{out}/cmrc2018"]},
+                  "--out", "{out}/cmrc2018"]},
         needs=("cross_encoder",)),
     "ocr": Bench(
         "one page at a time with one thread, against two threads and a pool of two processes",
