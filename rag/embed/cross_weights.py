@@ -108,8 +108,10 @@ def read_weights(path: str | os.PathLike, ff: int | None = None) -> tuple[CrossE
     path = Path(path)
     retrain = "retrain it with `rag train cross-encoder` (or `make train-cross-encoder`)"
     if not path.is_file():
-        raise CrossEncoderError(f"no cross-encoder weights at {path}: restore the file (it ships with the "
-                                f"package), {retrain}, or set rerank = false")
+        raise CrossEncoderError(f"no cross-encoder weights at {path}: none ship with the package yet "
+                                f"(eval/README.md, \"Cross-encoder reranker\"); train them with `rag train "
+                                f"cross-encoder` (the answer judge: `rag train judge`), or set rerank = false "
+                                f"(extractive.judge = false)")
     try:
         with safe_open(str(path), framework="numpy") as fh:
             meta = fh.metadata() or {}
