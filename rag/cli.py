@@ -527,16 +527,21 @@ def _train_cross_encoder(args) -> int:
     report = train_reranker(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
                             max_groups=args.max_groups, depth=args.depth or 30, negatives=args.negatives, resume=args.resume,
                             max_steps=args.max_steps, log=log)
+    return _print_training("cross-encoder", "groups", cfg.layers, report, out, work)
+
+
+def _print_training(what: str, unit: str, layers: int, report: dict, out: Path, work: Path) -> int:
+    """What a cross-encoder training run (the reranker's or the judge's) did, or where it stopped."""
     if not report.get("finished"):
         print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
               f"(checkpoint in {work / 'checkpoints'})")
         return 0
     held = (report.get("held_out") or [{}])[-1]
-    print(f"cross-encoder: {cfg.layers} layers, {report['examples']} groups, {report['steps']} steps in "
+    print(f"{what}: {layers} layers, {report['examples']} {unit}, {report['steps']} steps in "
           f"{report['train_seconds'] / 60:.1f} min ({report['pairs_per_second']} pairs/s, {report['precision']}, "
           f"peak {report['peak_rss_mb']} MB) -> {out} ({report['weights_bytes'] / 1e6:.1f} MB)")
     if held:
-        print(f"  held-out DRCD groups: top-1 {held.get('top1')}, MRR {held.get('mrr')} ({held.get('groups')} groups)")
+        print(f"  held-out DRCD {unit}: {json.dumps(held, ensure_ascii=False)}")
     print(f"  report: {work / 'report.json'}; held-out questions: {report['heldout_questions']}")
     return 0
 
@@ -558,18 +563,7 @@ def _train_judge(args) -> int:
     log = (lambda m: None) if args.quiet else _log
     report = train_judge(Path(args.drcd), s, out, cfg, work=work, max_questions=args.max_questions,
                          max_examples=args.max_examples, resume=args.resume, max_steps=args.max_steps, log=log)
-    if not report.get("finished"):
-        print(f"stopped at step {report['step']} of {report['steps']}: run again with --resume to go on "
-              f"(checkpoint in {work / 'checkpoints'})")
-        return 0
-    held = (report.get("held_out") or [{}])[-1]
-    print(f"judge: {cfg.layers} layers, {report['examples']} examples, {report['steps']} steps in "
-          f"{report['train_seconds'] / 60:.1f} min ({report['pairs_per_second']} pairs/s, {report['precision']}, "
-          f"peak {report['peak_rss_mb']} MB) -> {out} ({report['weights_bytes'] / 1e6:.1f} MB)")
-    if held:
-        print(f"  held-out DRCD examples: {json.dumps(held, ensure_ascii=False)}")
-    print(f"  report: {work / 'report.json'}; held-out questions: {report['heldout_questions']}")
-    return 0
+    return _print_training("judge", "examples", cfg.layers, report, out, work)
 
 
 def _train_selector(args) -> int:
