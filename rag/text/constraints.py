@@ -459,7 +459,7 @@ _KEY_HEAD, _KEY_TAIL = "于在对从向和与及下被把将", "中内里时"
 def _trim_key(p: str) -> str:
     while len(p) > 2 and p[0] in _KEY_HEAD or len(p) == 2 and p[0] in "下在对从被把将":
         p = p[1:]  # 于 and 和 begin two-character names too (于谦, 和珅)
-    while len(p) > 1 and p[-1] in _KEY_TAIL:
+    while len(p) > 2 and p[-1] in _KEY_TAIL:  # not 台中, 河内
         p = p[:-1]
     return p
 
