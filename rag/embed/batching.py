@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 
 def token_batches(lengths: Sequence[int], max_tokens: int, max_texts: int) -> list[list[int]]:
     """Indices of ``lengths`` in batches: shortest first, each batch's padded size
@@ -31,3 +33,14 @@ def char_lengths(texts: Sequence[str]) -> list[int]:
     """A stand-in for token counts where no tokenizer is at hand (about one token per Chinese
     character for this model's vocabulary)."""
     return [len(t) for t in texts]
+
+
+def pad_ids(ids: Sequence[Sequence[int]], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """``input_ids`` and ``attention_mask`` (int64) of a batch of token ids, padded to its longest."""
+    longest = max(len(i) for i in ids)
+    arr = np.full((len(ids), longest), pad, np.int64)
+    mask = np.zeros((len(ids), longest), np.int64)
+    for row, i in enumerate(ids):
+        arr[row, :len(i)] = i
+        mask[row, :len(i)] = 1
+    return arr, mask

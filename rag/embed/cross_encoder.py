@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..text import fold
-from .batching import token_batches
+from .batching import pad_ids, token_batches
 from .convert import publish_folder
 from .cross_weights import CrossEncoderError, CrossEncoderSpec, read_weights
 from .int8 import int8_dir
@@ -112,13 +112,7 @@ class PairEncoder:
 
     def pad_batch(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """``input_ids`` and ``attention_mask`` (int64) of a batch, padded to its longest pair."""
-        longest = max(len(i) for i in ids)
-        arr = np.full((len(ids), longest), self.pad, np.int64)
-        mask = np.zeros((len(ids), longest), np.int64)
-        for row, i in enumerate(ids):
-            arr[row, :len(i)] = i
-            mask[row, :len(i)] = 1
-        return arr, mask
+        return pad_ids(ids, self.pad)
 
 
 class CrossEncoder:

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .batching import pad_ids
 from .int8 import MODEL_FILE, read_meta
 from .query_tokenizer import QueryTokenizer, query_tokenizer_exists
 
@@ -113,12 +114,7 @@ class OrtEncoder:
         missing = [t for t in texts if t not in counted]
         fresh = dict(zip(missing, self._ids(missing))) if missing else {}
         token_ids = [counted[t] if t in counted else fresh[t] for t in texts]
-        longest = max(len(i) for i in token_ids)
-        ids = np.full((len(texts), longest), self.pad_id, np.int64)
-        mask = np.zeros((len(texts), longest), np.int64)
-        for row, i in enumerate(token_ids):
-            ids[row, :len(i)] = i
-            mask[row, :len(i)] = 1
+        ids, mask = pad_ids(token_ids, self.pad_id)
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
 

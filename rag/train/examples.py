@@ -11,13 +11,14 @@ is about).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,21 @@ def split_by_key(examples: list[Example], held_out: float, seed: int) -> tuple[l
     train = [ex for i, ex in enumerate(examples) if (ex.key or str(i)) not in chosen]
     valid = [ex for i, ex in enumerate(examples) if (ex.key or str(i)) in chosen]
     return train, valid
+
+
+def built_once(work: Path, name: str, key: dict, build: Callable[[], tuple[list[Example], dict]],
+               log: Callable[[str], None] = lambda s: None) -> tuple[list[Example], dict]:
+    """The examples (and their stats) that ``build`` makes, written to ``work/<name>-<hash of
+    key>.jsonl`` the first time and read back while ``key`` (the data, sample and settings they
+    depend on) is the same: a resumed run trains on exactly what it started with."""
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    saved = Path(work) / f"{name}-{digest}.jsonl"
+    stats_file = saved.with_suffix(".stats.json")
+    if saved.is_file() and stats_file.is_file():
+        examples = read_examples(saved)
+        log(f"{len(examples)} examples read back from {saved}")
+        return examples, json.loads(stats_file.read_text(encoding="utf-8"))
+    examples, stats = build()
+    write_examples(saved, examples)
+    stats_file.write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
+    return examples, stats

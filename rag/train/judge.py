@@ -9,7 +9,6 @@ questions are written as a question set (``heldout_questions.jsonl``) for ``rag 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from ..config import Settings
 from ..embed import prepare_default_model
 from ..embed.cpu import cpu_flags, cpu_model, describe
 from .card import ATTRIBUTION
-from .examples import read_examples, split_by_key, write_examples
+from .examples import built_once, split_by_key
 from .pairs_drcd import open_first_stage, read_drcd, sample
 from .pairs_judge import judge_examples, read_paragraphs
 from .trainer import TrainConfig, peak_rss_mb, train
@@ -42,20 +41,10 @@ def train_judge(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig = JU
     work.mkdir(parents=True, exist_ok=True)
     corpus, questions, _ = read_drcd(drcd)
     questions = sample(questions, max_questions, cfg.seed)
-    key = hashlib.sha1(json.dumps({"corpus": str(Path(corpus).resolve()), "n": len(questions), "seed": cfg.seed,
-                                   "chunk": settings.chunker.to_dict(), "model": settings.model, "v": 1},
-                                  sort_keys=True).encode()).hexdigest()[:10]
-    saved = work / f"judge-examples-{key}.jsonl"
-    stats_file = saved.with_suffix(".stats.json")
-    if saved.is_file() and stats_file.is_file():
-        examples = read_examples(saved)
-        stats = json.loads(stats_file.read_text(encoding="utf-8"))
-        log(f"{len(examples)} judge examples read back from {saved}")
-    else:
-        retriever = open_first_stage(corpus, settings, log)
-        examples, stats = judge_examples(retriever, questions, read_paragraphs(corpus), seed=cfg.seed, log=log)
-        write_examples(saved, examples)
-        stats_file.write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
+    key = {"corpus": str(Path(corpus).resolve()), "n": len(questions), "seed": cfg.seed,
+           "chunk": settings.chunker.to_dict(), "model": settings.model, "v": 1}
+    examples, stats = built_once(work, "judge-examples", key, lambda: judge_examples(
+        open_first_stage(corpus, settings, log), questions, read_paragraphs(corpus), seed=cfg.seed, log=log), log)
     build_seconds = time.perf_counter() - t0
     if max_examples and len(examples) > max_examples:  # a seeded share of the articles, whole
         keep, _ = split_by_key(examples, 1 - max_examples / len(examples), cfg.seed + 1)

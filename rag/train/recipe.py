@@ -8,7 +8,6 @@ measure the reranker through the real retriever on questions it never trained on
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 from ..config import Settings
 from ..embed import prepare_default_model
 from .card import write_card
-from .examples import read_examples, split_by_key, write_examples
+from .examples import built_once, split_by_key
 from .pairs_drcd import drcd_groups, open_first_stage, read_drcd, sample
 from .trainer import TrainConfig, peak_rss_mb, train
 
@@ -40,20 +39,10 @@ def train_reranker(drcd: Path, settings: Settings, out: Path, cfg: TrainConfig, 
     work.mkdir(parents=True, exist_ok=True)
     corpus, questions, titles = read_drcd(drcd)
     questions = sample(questions, max_questions, cfg.seed)
-    key = hashlib.sha1(json.dumps({"corpus": str(Path(corpus).resolve()), "n": len(questions), "seed": cfg.seed,
-                                   "depth": depth, "negatives": negatives, "chunk": settings.chunker.to_dict(),
-                                   "model": settings.model}, sort_keys=True).encode()).hexdigest()[:10]
-    saved = work / f"groups-{key}.jsonl"
-    stats_file = saved.with_suffix(".stats.json")
-    if saved.is_file() and stats_file.is_file():
-        groups = read_examples(saved)
-        stats = json.loads(stats_file.read_text(encoding="utf-8"))
-        log(f"{len(groups)} DRCD groups read back from {saved}")
-    else:
-        retriever = open_first_stage(corpus, settings, log)
-        groups, stats = drcd_groups(retriever, questions, titles, depth=depth, negatives=negatives, log=log)
-        write_examples(saved, groups)
-        stats_file.write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    key = {"corpus": str(Path(corpus).resolve()), "n": len(questions), "seed": cfg.seed,
+           "depth": depth, "negatives": negatives, "chunk": settings.chunker.to_dict(), "model": settings.model}
+    groups, stats = built_once(work, "groups", key, lambda: drcd_groups(
+        open_first_stage(corpus, settings, log), questions, titles, depth=depth, negatives=negatives, log=log), log)
     build_seconds = time.perf_counter() - t0
     train_set, valid = split_by_key(groups, held_out, cfg.seed)
     if max_groups and max_groups < len(train_set):  # a seeded subset, in order; the held-out part stays whole

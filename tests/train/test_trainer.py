@@ -106,3 +106,19 @@ def test_training_learns_the_groups_and_pairs_it_sees(tmp_path, settings):
     enc = PairEncoder.from_file(base / "tokenizer.json", spec.max_length, spec.max_query_tokens)
     seen = evaluate(net, enc, GROUPS + PAIRS)
     assert seen["mrr"] == 1.0 and seen["accuracy"] == 1.0, seen
+
+
+def test_examples_are_built_once_per_key_and_read_back(tmp_path):
+    from rag.train.examples import built_once
+
+    calls = []
+
+    def build():
+        calls.append(1)
+        return GROUPS + PAIRS, {"groups": 3}
+
+    first = built_once(tmp_path, "groups", {"n": 3, "seed": 0}, build)
+    again = built_once(tmp_path, "groups", {"seed": 0, "n": 3}, build)  # the same key, in any order
+    assert first == again == (GROUPS + PAIRS, {"groups": 3}) and len(calls) == 1
+    built_once(tmp_path, "groups", {"n": 3, "seed": 1}, build)
+    assert len(calls) == 2 and len(list(tmp_path.glob("groups-*.jsonl"))) == 2
